@@ -1,0 +1,41 @@
+// swatnn/network/spec.hpp: the compile-time shape of the searched network family (SWAT-NN, arXiv 2506.08270
+// §3): number of inputs and outputs, maximum depth (hidden layers) and maximum width per hidden layer.
+// Everything else (actual depth, active neurons, activations, weights) is runtime data.
+#pragma once
+
+#include <concepts>
+
+namespace swatnn {
+
+template <int Inputs = 2, int Outputs = 1, int MaxDepth = 4, int MaxWidth = 7>
+struct network_spec {
+  static_assert(Inputs >= 1 && Outputs >= 1, "swatnn::network_spec: a network needs at least one input and output");
+  static_assert(MaxDepth >= 1, "swatnn::network_spec: MaxDepth (hidden layers) must be at least 1");
+  static_assert(MaxWidth >= 1, "swatnn::network_spec: MaxWidth (neurons per hidden layer) must be at least 1");
+  static_assert(Inputs <= MaxWidth && Outputs <= MaxWidth,
+                "swatnn::network_spec: the token layout stores inputs and outputs on the MaxWidth neuron tokens, "
+                "so Inputs and Outputs must not exceed MaxWidth");
+
+  static constexpr int inputs = Inputs;
+  static constexpr int outputs = Outputs;
+  static constexpr int max_depth = MaxDepth;
+  static constexpr int max_width = MaxWidth;
+
+  // Fan-in of hidden layer `layer` (0-based): the inputs for the first, the previous layer's width after.
+  static constexpr int layer_inputs(int layer) { return layer == 0 ? inputs : max_width; }
+};
+
+// The family of the paper: 2 inputs, 1 output, 1..4 hidden layers of at most 7 neurons.
+using paper_spec = network_spec<>;
+
+// A NetworkSpec describes the searched family at compile time (see network_spec).
+template <class S>
+concept NetworkSpec = requires {
+  { S::inputs } -> std::convertible_to<int>;
+  { S::outputs } -> std::convertible_to<int>;
+  { S::max_depth } -> std::convertible_to<int>;
+  { S::max_width } -> std::convertible_to<int>;
+  { S::layer_inputs(0) } -> std::convertible_to<int>;
+};
+
+}  // namespace swatnn

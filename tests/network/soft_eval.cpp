@@ -1,0 +1,142 @@
+// Tests for network/soft_eval.hpp: agreement with the discrete network in the hard limit, finite-difference
+// gradient checks in double for every token slot and the inputs at every depth, padding gradients, zero heap
+// allocations after warm-up, and errors.
+#include <doctest/doctest.h>
+
+#include <random>
+#include <span>
+
+#include <swatnn/network/generator.hpp>
+#include <swatnn/network/soft_eval.hpp>
+
+#include "support/alloc_counter.hpp"
+#include "support/gradient_check.hpp"
+
+SWATNN_TEST_DEFINE_ALLOCATION_COUNTER
+
+using namespace swatnn;
+using layout = token_layout<paper_spec>;
+
+namespace {
+template <class T>
+cpu::row_matrix<T> random_tokens(int networks, int depth, std::uint64_t seed, double scale = 1.0) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, scale);
+  cpu::row_matrix<T> m(networks * layout::tokens, layout::width(depth) + 3);  // extra columns: a wider stride
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = T(normal(rng));
+  return m;
+}
+}  // namespace
+
+TEST_CASE("soft eval equals the discrete network when activations and masks are saturated") {
+  for (int d = 1; d <= 4; ++d) {
+    network_generator<paper_spec, double> gen({.networks = 6, .points = 50, .depth = d}, 5 + d);
+    const auto batch = gen.next();
+    cpu::row_matrix<double> decoded(6 * 7, layout::width(d));
+    for (int b = 0; b < 6; ++b) {
+      decoded.middleRows(b * 7, 7) = batch.tokens.block(b * 7, 0, 7, layout::width(d));
+      network_view<paper_spec, double> view(decoded.data() + b * 7 * decoded.cols(), d, decoded.cols());
+      for (int l = 0; l < d; ++l) {
+        view.activation_logits(l) *= 60.0;  // one-hot -> near-hard softmax
+        for (int j = 0; j < 7; ++j) view.mask_logits(l)(j) = batch.networks[b].layers[l].active[j] ? 60.0 : -60.0;
+      }
+    }
+    soft_eval<paper_spec, double> eval;
+    const auto& y = eval.forward(decoded, d, batch.inputs);
+    CHECK((y - batch.targets).cwiseAbs().maxCoeff() < 1e-9 * (1.0 + batch.targets.cwiseAbs().maxCoeff()));
+  }
+}
+
+TEST_CASE("soft eval backward matches finite differences for every slot and the inputs, at every depth") {
+  for (int d = 1; d <= 4; ++d) {
+    CAPTURE(d);
+    const int networks = 3;
+    auto tokens = random_tokens<double>(networks, d, 11 * d);
+    cpu::matrix<double> x = cpu::matrix<double>::Random(9, 2);
+    std::mt19937_64 rng(d);
+    std::normal_distribution<double> normal;
+    cpu::matrix<double> upstream(9, networks);
+    for (Eigen::Index i = 0; i < upstream.size(); ++i) upstream.data()[i] = normal(rng);
+    const double temperature = 0.7;
+
+    soft_eval<paper_spec, double> eval;
+    auto loss = [&] { return (eval.forward(tokens, d, x, temperature).array() * upstream.array()).sum(); };
+    loss();
+    cpu::row_matrix<double> grad_tokens = cpu::row_matrix<double>::Constant(tokens.rows(), tokens.cols(), 99.0);
+    cpu::matrix<double> grad_x;
+    eval.backward(upstream, grad_tokens, &grad_x);
+    // columns beyond width(d) (a wider row stride) are left untouched by backward; the loss ignores them too
+    CHECK((grad_tokens.rightCols(3).array() == 99.0).all());
+    grad_tokens.rightCols(3).setZero();
+
+    std::span<double> params(tokens.data(), static_cast<std::size_t>(tokens.size()));
+    const auto result = test::check_gradient(loss, params, std::span<const double>(grad_tokens.data(), tokens.size()), 1e-6);
+    INFO(result.describe());
+    CHECK(result.passed(1e-6));
+
+    std::span<double> inputs(x.data(), static_cast<std::size_t>(x.size()));
+    const auto rx = test::check_gradient(loss, inputs, std::span<const double>(grad_x.data(), grad_x.size()), 1e-6);
+    INFO(rx.describe());
+    CHECK(rx.passed(1e-6));
+
+    // padding slots get exactly 0
+    for (int b = 0; b < networks; ++b)
+      for (int r = 0; r < 7; ++r)
+        for (int c = 0; c < layout::width(d); ++c)
+          if (!layout::is_real(d, r, c)) CHECK(grad_tokens(b * 7 + r, c) == 0.0);
+  }
+}
+
+TEST_CASE("soft eval backward also holds with leaky_relu kinks avoided and large logits (annealed regime)") {
+  auto tokens = random_tokens<double>(2, 2, 77, 3.0);
+  cpu::matrix<double> x = cpu::matrix<double>::Random(6, 2);
+  cpu::matrix<double> upstream = cpu::matrix<double>::Ones(6, 2);
+  soft_eval<paper_spec, double> eval;
+  auto loss = [&] { return (eval.forward(tokens, 2, x, 0.05).array() * upstream.array()).sum(); };
+  loss();
+  cpu::row_matrix<double> grad(tokens.rows(), tokens.cols());
+  eval.backward(upstream, grad);
+  grad.rightCols(3).setZero();  // beyond width(2): not written, not read
+  std::span<double> params(tokens.data(), static_cast<std::size_t>(tokens.size()));
+  const auto r = test::check_gradient(loss, params, std::span<const double>(grad.data(), grad.size()), 1e-7);
+  INFO(r.describe());
+  CHECK(r.passed(1e-5));
+}
+
+TEST_CASE("soft eval allocates nothing after warm-up") {
+  if (!test::allocation_counting_enabled) return;  // AddressSanitizer owns malloc
+  for (int d : {1, 4}) {
+    auto tokens = random_tokens<float>(16, d, 3);
+    cpu::matrix<float> x = cpu::matrix<float>::Random(200, 2);
+    cpu::matrix<float> upstream = cpu::matrix<float>::Ones(200, 16);
+    cpu::row_matrix<float> grad(tokens.rows(), tokens.cols());
+    cpu::matrix<float> grad_x;
+    soft_eval<paper_spec, float> eval;
+    eval.forward(tokens, d, x, 0.5f);
+    eval.backward(upstream, grad, &grad_x);
+    const auto before = test::allocation_count();
+    for (int i = 0; i < 3; ++i) {
+      eval.forward(tokens, d, x, 0.5f);
+      eval.backward(upstream, grad, &grad_x);
+    }
+    CHECK(test::allocation_count() - before == 0);
+  }
+}
+
+TEST_CASE("soft eval rejects bad input with clear errors") {
+  soft_eval<paper_spec, float> eval;
+  auto tokens = random_tokens<float>(2, 2, 1);
+  cpu::matrix<float> x3 = cpu::matrix<float>::Zero(4, 3);
+  CHECK_THROWS_WITH_AS(eval.forward(tokens, 2, x3), doctest::Contains("expected N x 2"), shape_error);
+  cpu::matrix<float> x = cpu::matrix<float>::Zero(4, 2);
+  CHECK_THROWS_WITH_AS(eval.forward(tokens, 4, x), doctest::Contains("narrower"), shape_error);
+  CHECK_THROWS_AS(eval.forward(tokens, 0, x), value_error);
+  CHECK_THROWS_WITH_AS(eval.forward(tokens, 2, x, 0.0f), doctest::Contains("temperature"), value_error);
+  cpu::row_matrix<float> grad(tokens.rows(), tokens.cols());
+  CHECK_THROWS_WITH_AS(eval.backward(cpu::matrix<float>::Zero(4, 2), grad.data()), doctest::Contains("forward first"),
+                       value_error);
+  eval.forward(tokens, 2, x);
+  CHECK_THROWS_AS(eval.backward(cpu::matrix<float>::Zero(5, 2), grad), shape_error);
+  cpu::row_matrix<float> odd(13, 40);
+  CHECK_THROWS_WITH_AS(eval.forward(odd, 2, x), doctest::Contains("multiple of the 7"), shape_error);
+}
