@@ -80,6 +80,19 @@ TEST_CASE("the generator follows the paper's distribution") {
   CHECK(max_abs_bias > 0.99);
 }
 
+TEST_CASE("mixed depths draw a depth per network") {
+  network_generator<paper_spec> gen({.networks = 64, .points = 3, .mixed_depths = true}, 5);
+  const auto batch = gen.next();
+  CHECK(batch.depth == 0);
+  std::array<int, 5> seen{};
+  for (const auto& net : batch.networks) ++seen[net.depth];
+  for (int d = 1; d <= 4; ++d) CHECK(seen[d] > 5);
+  for (int b = 0; b < 64; ++b)
+    CHECK(token_layout<paper_spec>::encoded_depth(batch.tokens.middleRows(b * 7, 7)) == batch.networks[b].depth);
+  CHECK_THROWS_WITH_AS(network_generator<paper_spec>({.depth = 2, .mixed_depths = true}, 1),
+                       doctest::Contains("mixed_depths"), value_error);
+}
+
 TEST_CASE("the RNG state round-trips so a run can resume exactly") {
   network_generator<paper_spec> gen({.networks = 4, .points = 8}, 9);
   gen.next();

@@ -10,13 +10,13 @@ namespace swatnn {
 
 // A Backend names itself and its dense storage types for a scalar type.
 template <class B>
-concept Backend = requires {
+concept backend_policy = requires {
   { B::name } -> std::convertible_to<const char*>;
   typename B::template matrix<float>;
   typename B::template row_matrix<float>;
   typename B::template vector<float>;
 };
 
-static_assert(Backend<cpu>);
+static_assert(backend_policy<cpu>);
 
 }  // namespace swatnn

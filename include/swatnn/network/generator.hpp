@@ -1,5 +1,6 @@
 // swatnn/network/generator.hpp: random networks of the searched family with SWAT-NN's distribution
-// (method.md §3): per batch one depth D ~ U{1..MaxDepth} and one sparsity s ~ U{sparsities}; weights
+// (method.md §3): per batch one depth D ~ U{1..MaxDepth} (or one per network with mixed_depths) and one
+// sparsity s ~ U{sparsities}; weights
 // ~ U(-w, w) each zeroed with probability s; biases ~ U(-b, b); each hidden neuron on with probability p;
 // activations uniform (pure one-hot). The batch shares its input points ~ U[-1, 1]^Inputs; targets are the
 // networks' outputs. Seeded and deterministic: the same seed gives bit-identical batches on any platform
@@ -28,11 +29,12 @@ struct generator_options {
   std::vector<double> sparsities{0.0, 0.2, 0.4};  // one is drawn per batch
   double active_probability = 0.5;                // each hidden neuron is on with this probability
   int depth = 0;                                  // 0: D ~ U{1..MaxDepth} per batch; otherwise this depth
+  bool mixed_depths = false;                      // draw D per network instead of per batch (depth must be 0)
 };
 
-template <NetworkSpec S, class T = float>
+template <network_spec_type S, class T = float>
 struct generated_batch {
-  int depth = 0;
+  int depth = 0;  // the batch's depth; 0 when depths are mixed (see networks[b].depth)
   double sparsity = 0.0;
   std::vector<sparse_network<S, T>> networks;
   cpu::matrix<T> inputs;      // points x Inputs, shared by the batch
@@ -40,7 +42,7 @@ struct generated_batch {
   cpu::row_matrix<T> tokens;  // (networks * tokens) x features; network b owns rows [b*tokens, (b+1)*tokens)
 };
 
-template <NetworkSpec S, class T = float>
+template <network_spec_type S, class T = float>
 class network_generator {
  public:
   using layout = token_layout<S>;
@@ -57,7 +59,10 @@ class network_generator {
     out.depth = options_.depth != 0 ? options_.depth : 1 + static_cast<int>(uniform_index(S::max_depth));
     out.sparsity = options_.sparsities[uniform_index(options_.sparsities.size())];
     out.networks.resize(n);
-    for (auto& net : out.networks) draw_network(net, out.depth, out.sparsity);
+    for (auto& net : out.networks)
+      draw_network(net, options_.mixed_depths ? 1 + static_cast<int>(uniform_index(S::max_depth)) : out.depth,
+                   out.sparsity);
+    if (options_.mixed_depths) out.depth = 0;
 
     out.inputs.resize(options_.points, S::inputs);
     for (int c = 0; c < S::inputs; ++c)
@@ -102,6 +107,7 @@ class network_generator {
     if (!(o.active_probability >= 0 && o.active_probability <= 1)) fail("active_probability must be within [0, 1]");
     if (o.depth < 0 || o.depth > S::max_depth)
       fail("depth must be 0 (random) or within 1.." + std::to_string(S::max_depth) + ", got " + std::to_string(o.depth));
+    if (o.mixed_depths && o.depth != 0) fail("mixed_depths draws a depth per network, so depth must be 0");
   }
 
  private:

@@ -23,10 +23,10 @@
 
 namespace swatnn {
 
-template <NetworkSpec S, class T = float, class Backend = cpu>
+template <network_spec_type S, class T = float, class Backend = cpu>
 class soft_eval;
 
-template <NetworkSpec S, class T>
+template <network_spec_type S, class T>
 class soft_eval<S, T, cpu> {
  public:
   using layout = token_layout<S>;

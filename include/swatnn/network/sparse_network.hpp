@@ -16,7 +16,7 @@
 
 namespace swatnn {
 
-template <NetworkSpec S, class T = float>
+template <network_spec_type S, class T = float>
 struct sparse_network {
   using spec = S;
   using scalar = T;

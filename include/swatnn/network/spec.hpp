@@ -28,9 +28,9 @@ struct network_spec {
 // The family of the paper: 2 inputs, 1 output, 1..4 hidden layers of at most 7 neurons.
 using paper_spec = network_spec<>;
 
-// A NetworkSpec describes the searched family at compile time (see network_spec).
+// A network_spec_type describes the searched family at compile time (see network_spec).
 template <class S>
-concept NetworkSpec = requires {
+concept network_spec_type = requires {
   { S::inputs } -> std::convertible_to<int>;
   { S::outputs } -> std::convertible_to<int>;
   { S::max_depth } -> std::convertible_to<int>;

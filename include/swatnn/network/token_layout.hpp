@@ -22,7 +22,7 @@
 
 namespace swatnn {
 
-template <NetworkSpec S>
+template <network_spec_type S>
 struct token_layout {
   static constexpr int tokens = S::max_width;
   static constexpr int hidden_block = S::max_width + 1 + activation_count;
@@ -136,7 +136,7 @@ struct token_layout {
 
 // A non-owning view of one network's parameters inside a token matrix (decoder output or encoded tokens):
 // `data` points at row 0, column 0; rows are `row_stride` apart. T may be const.
-template <NetworkSpec S, class T>
+template <network_spec_type S, class T>
 class network_view {
  public:
   using layout = token_layout<S>;
@@ -183,7 +183,7 @@ class network_view {
 };
 
 // Parses a decoded matrix (tokens x at least width(depth), row-major) as a network of the given depth.
-template <NetworkSpec S, int Depth, class Derived>
+template <network_spec_type S, int Depth, class Derived>
 auto parse(Eigen::PlainObjectBase<Derived>& decoded) {
   static_assert(Depth >= 1 && Depth <= S::max_depth, "swatnn::parse<S, Depth>: Depth must be within 1..S::max_depth");
   static_assert(Derived::IsRowMajor, "swatnn::parse: the decoded token matrix must be row-major (cpu::row_matrix)");
@@ -192,7 +192,7 @@ auto parse(Eigen::PlainObjectBase<Derived>& decoded) {
                       std::to_string(token_layout<S>::tokens) + " tokens");
   return network_view<S, typename Derived::Scalar>(decoded.data(), Depth, decoded.cols());
 }
-template <NetworkSpec S, int Depth, class Derived>
+template <network_spec_type S, int Depth, class Derived>
 auto parse(const Eigen::PlainObjectBase<Derived>& decoded) {
   static_assert(Depth >= 1 && Depth <= S::max_depth, "swatnn::parse<S, Depth>: Depth must be within 1..S::max_depth");
   static_assert(Derived::IsRowMajor, "swatnn::parse: the decoded token matrix must be row-major (cpu::row_matrix)");
@@ -204,7 +204,7 @@ auto parse(const Eigen::PlainObjectBase<Derived>& decoded) {
 
 // Discretizes a view: activation = argmax of its logits, neuron on when sigmoid(mask logit) >= 0.5 (logit >= 0),
 // weights and biases copied as they are.
-template <NetworkSpec S, class T>
+template <network_spec_type S, class T>
 sparse_network<S, std::remove_const_t<T>> harden(const network_view<S, T>& view) {
   using U = std::remove_const_t<T>;
   auto net = sparse_network<S, U>::zeros(view.depth());

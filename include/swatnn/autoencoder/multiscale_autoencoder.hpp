@@ -1,0 +1,227 @@
+// swatnn/autoencoder/multiscale_autoencoder.hpp: SWAT-NN's universal multi-scale autoencoder (§4). An encoder
+// maps each network's tokens to a latent (tokens x dim); one decoder per scale level D maps the latent back to a
+// depth-D network; the objective is functional: each decoded network runs on the batch's points (soft_eval) and
+// the loss takes the minimum over levels of the MSE against the original network's outputs.
+// Composition is compile-time (encoder, decoder, scale levels, backend, spec, scalar); all parameters live in
+// one flat parameter buffer.
+#pragma once
+
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include <swatnn/autoencoder/functional_loss.hpp>
+#include <swatnn/autoencoder/scales.hpp>
+#include <swatnn/backend/cpu.hpp>
+#include <swatnn/error.hpp>
+#include <swatnn/network/generator.hpp>
+#include <swatnn/network/soft_eval.hpp>
+#include <swatnn/network/spec.hpp>
+#include <swatnn/network/token_layout.hpp>
+#include <swatnn/nn/parameter_buffer.hpp>
+
+namespace swatnn {
+
+// An Encoder policy has a `dim` and a nested `model<Spec, T, Backend>` constructed from the parameter buffer,
+// with forward(tokens) -> latent and backward(dlatent) -> dtokens on row-major token matrices.
+template <class E, class S, class T, class Backend>
+concept encoder_policy = requires { { E::dim } -> std::convertible_to<int>; } &&
+    std::constructible_from<typename E::template model<S, T, Backend>, nn::parameter_buffer<T, Backend>&> &&
+    requires(typename E::template model<S, T, Backend>& m, const typename Backend::template row_matrix<T>& x) {
+      { m.forward(x) } -> std::convertible_to<const typename Backend::template row_matrix<T>&>;
+      { m.backward(x) } -> std::convertible_to<const typename Backend::template row_matrix<T>&>;
+      { E::describe() } -> std::convertible_to<std::string>;
+    };
+
+// A Decoder policy has a nested `model<Spec, Depth, Dim, T, Backend>` constructed from the parameter buffer,
+// with forward(latent) -> decoded (tokens x width(Depth) per network) and backward(ddecoded) -> dlatent.
+template <class D, class S, int Depth, int Dim, class T, class Backend>
+concept decoder_policy =
+    std::constructible_from<typename D::template model<S, Depth, Dim, T, Backend>, nn::parameter_buffer<T, Backend>&> &&
+    requires(typename D::template model<S, Depth, Dim, T, Backend>& m, const typename Backend::template row_matrix<T>& x) {
+      { m.forward(x) } -> std::convertible_to<const typename Backend::template row_matrix<T>&>;
+      { m.backward(x) } -> std::convertible_to<const typename Backend::template row_matrix<T>&>;
+      { D::describe() } -> std::convertible_to<std::string>;
+    };
+
+struct autoencoder_options {
+  std::uint64_t seed = 1;              // parameter initialization
+  functional_loss_options loss{};      // the objective's options (paper: plain MSE, hard min)
+};
+
+template <class EncoderPolicy, class DecoderPolicy, class Scales, class Backend = cpu, network_spec_type S = paper_spec,
+          class T = float>
+class multiscale_autoencoder {
+  static_assert(is_scales<Scales>, "swatnn::multiscale_autoencoder: the third argument must be swatnn::scales<D...>");
+  static_assert(encoder_policy<EncoderPolicy, S, T, Backend>,
+                "swatnn::multiscale_autoencoder: the encoder policy must provide `static constexpr int dim`, "
+                "`static std::string describe()` and `template <network_spec_type, class T, class Backend> class model` "
+                "constructible from nn::parameter_buffer<T, Backend>& with forward(tokens) and backward(dlatent)");
+  static_assert([] {
+    for (int d : Scales::depths)
+      if (d > S::max_depth) return false;
+    return true;
+  }(), "swatnn::multiscale_autoencoder: every scale level must be a depth within 1..Spec::max_depth");
+
+ public:
+  using spec = S;
+  using scalar_type = T;
+  using backend_type = Backend;
+  using scales_type = Scales;
+  using matrix = cpu::matrix<T>;
+  using row_matrix = typename Backend::template row_matrix<T>;
+  using layout = token_layout<S>;
+  static constexpr int dim = EncoderPolicy::dim;
+  static constexpr int levels = static_cast<int>(Scales::count);
+
+ private:
+  template <int Depth>
+  struct level {
+    static_assert(decoder_policy<DecoderPolicy, S, Depth, dim, T, Backend>,
+                  "swatnn::multiscale_autoencoder: the decoder policy must provide `static std::string describe()` "
+                  "and `template <network_spec_type, int Depth, int Dim, class T, class Backend> class model` constructible "
+                  "from nn::parameter_buffer<T, Backend>& with forward(latent) and backward(ddecoded)");
+    static constexpr int depth = Depth;
+    explicit level(nn::parameter_buffer<T, Backend>& params) : decoder(params) {}
+    typename DecoderPolicy::template model<S, Depth, dim, T, Backend> decoder;
+    soft_eval<S, T, Backend> eval;
+    row_matrix grad_decoded;
+    const row_matrix* decoded = nullptr;
+  };
+
+  template <int... Ds>
+  static boost::hana::tuple<level<Ds>...> level_tuple_type(scales<Ds...>);
+  using level_tuple = decltype(level_tuple_type(Scales{}));
+
+ public:
+  explicit multiscale_autoencoder(autoencoder_options options = {})
+      : options_(options),
+        params_(nn::parameter_buffer_options{.seed = options.seed}),
+        encoder_(params_),
+        levels_(construct_levels(Scales{})),
+        loss_(options.loss) {}
+
+  multiscale_autoencoder(const multiscale_autoencoder&) = delete;
+  multiscale_autoencoder& operator=(const multiscale_autoencoder&) = delete;
+
+  // A text that identifies the configuration; checkpoints refuse to load into another one.
+  static std::string describe() {
+    std::string s = "swatnn.multiscale_autoencoder spec=";
+    for (int v : {S::inputs, S::outputs, S::max_depth, S::max_width}) s.append(std::to_string(v)).push_back(',');
+    s.back() = ' ';
+    s.append("encoder=").append(EncoderPolicy::describe()).append(" decoder=").append(DecoderPolicy::describe());
+    s.append(" scales=");
+    for (int d : Scales::depths) s.append(std::to_string(d)).push_back(',');
+    s.back() = ' ';
+    s.append(sizeof(T) == 4 ? "scalar=float32" : "scalar=float64");
+    return s;
+  }
+
+  nn::parameter_buffer<T, Backend>& parameters() { return params_; }
+  const nn::parameter_buffer<T, Backend>& parameters() const { return params_; }
+  functional_loss<T>& loss() { return loss_; }
+  const functional_loss<T>& loss() const { return loss_; }
+  const autoencoder_options& options() const { return options_; }
+
+  // tokens: (networks * tokens) x features (token_layout::encode) -> latent: (networks * tokens) x dim.
+  const row_matrix& encode(const row_matrix& tokens) {
+    if (tokens.cols() != layout::features || tokens.rows() % layout::tokens != 0 || tokens.rows() == 0)
+      throw shape_error("multiscale_autoencoder::encode: tokens are " + std::to_string(tokens.rows()) + "x" +
+                        std::to_string(tokens.cols()) + ", expected (networks * " + std::to_string(layout::tokens) +
+                        ") x " + std::to_string(layout::features));
+    return encoder_.forward(tokens);
+  }
+
+  // The decoder of depth `Depth` on a latent: (networks * tokens) x width(Depth).
+  template <int Depth>
+  const row_matrix& decode(const row_matrix& latent) {
+    return level_of<Depth>().decoder.forward(check_latent(latent));
+  }
+  // Backward through the decoder of depth `Depth` (after decode<Depth>): d decoded -> d latent.
+  template <int Depth>
+  const row_matrix& decode_backward(const row_matrix& grad_decoded) {
+    return level_of<Depth>().decoder.backward(grad_decoded);
+  }
+
+  // Training objective on a generated batch: encode, decode at every level, evaluate on the batch's points,
+  // functional loss. Keeps what backward needs.
+  T forward(const generated_batch<S, T>& batch) {
+    const row_matrix& latent = encode(batch.tokens);
+    std::array<const matrix*, levels> predictions{};
+    int i = 0;
+    boost::hana::for_each(levels_, [&](auto& lvl) {
+      lvl.decoded = &lvl.decoder.forward(latent);
+      predictions[i++] = &lvl.eval.forward(*lvl.decoded, lvl.depth, batch.inputs, T(1));
+    });
+    predictions_ = predictions;
+    own_level_.resize(batch.networks.size());
+    for (std::size_t b = 0; b < batch.networks.size(); ++b) own_level_[b] = Scales::index_of(batch.networks[b].depth);
+    return loss_.forward(predictions_, batch.targets, S::outputs, own_level_);
+  }
+
+  // Accumulates the gradient of the last forward's loss into parameters().gradients().
+  void backward(const generated_batch<S, T>& batch) {
+    int i = 0;
+    bool first = true;
+    boost::hana::for_each(levels_, [&](auto& lvl) {
+      loss_.backward(i++, predictions_, batch.targets, grad_outputs_);
+      lvl.grad_decoded.resize(lvl.decoded->rows(), lvl.decoded->cols());
+      lvl.eval.backward(grad_outputs_, lvl.grad_decoded);
+      const row_matrix& g = lvl.decoder.backward(lvl.grad_decoded);
+      if (first)
+        grad_latent_ = g;
+      else
+        grad_latent_ += g;
+      first = false;
+    });
+    encoder_.backward(grad_latent_);
+  }
+
+  // Matmul FLOPs of one forward pass on `networks` networks and `points` points (encoder, decoders, soft eval).
+  double forward_flops(int networks, Eigen::Index points) const {
+    const Eigen::Index rows = static_cast<Eigen::Index>(networks) * layout::tokens;
+    double flops = encoder_.forward_flops(rows);
+    boost::hana::for_each(levels_, [&](const auto& lvl) {
+      flops += lvl.decoder.forward_flops(rows) + soft_eval<S, T, Backend>::forward_flops(networks, lvl.depth, points);
+    });
+    return flops;
+  }
+
+ private:
+  template <int... Ds>
+  level_tuple construct_levels(scales<Ds...>) {
+    return level_tuple(level<Ds>(params_)...);
+  }
+
+  template <int Depth>
+  auto& level_of() {
+    constexpr int index = Scales::index_of(Depth);
+    static_assert(index >= 0, "swatnn::multiscale_autoencoder: this depth is not one of the scale levels");
+    return boost::hana::at_c<static_cast<std::size_t>(index)>(levels_);
+  }
+
+  const row_matrix& check_latent(const row_matrix& latent) const {
+    if (latent.cols() != dim || latent.rows() % layout::tokens != 0 || latent.rows() == 0)
+      throw shape_error("multiscale_autoencoder::decode: latent is " + std::to_string(latent.rows()) + "x" +
+                        std::to_string(latent.cols()) + ", expected (networks * " + std::to_string(layout::tokens) +
+                        ") x " + std::to_string(dim));
+    return latent;
+  }
+
+  autoencoder_options options_;
+  nn::parameter_buffer<T, Backend> params_;
+  typename EncoderPolicy::template model<S, T, Backend> encoder_;
+  level_tuple levels_;
+  functional_loss<T> loss_;
+  std::array<const matrix*, levels> predictions_{};
+  std::vector<int> own_level_;  // level index of each network's true depth (-1: not a level)
+  matrix grad_outputs_;
+  row_matrix grad_latent_;
+};
+
+}  // namespace swatnn

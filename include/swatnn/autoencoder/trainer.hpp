@@ -1,0 +1,173 @@
+// swatnn/autoencoder/trainer.hpp: trains a multi-scale autoencoder on networks generated on the fly (seeded,
+// reproducible): Adam with an optional linear warm-up + cosine decay and global gradient-norm clipping, periodic
+// held-out reconstruction (evaluation.hpp), a learning curve, and checkpoints with exact resume (parameters,
+// Adam moments, step and the generator's RNG state). Callbacks (optim/callbacks.hpp) see every step.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <swatnn/autoencoder/evaluation.hpp>
+#include <swatnn/error.hpp>
+#include <swatnn/io/checkpoint.hpp>
+#include <swatnn/network/generator.hpp>
+#include <swatnn/optim/adam.hpp>
+#include <swatnn/optim/callbacks.hpp>
+#include <swatnn/optim/clipping.hpp>
+#include <swatnn/optim/schedules.hpp>
+
+namespace swatnn {
+
+struct trainer_options {
+  std::uint64_t seed = 1;                 // generator seed (the model's init seed is autoencoder_options::seed)
+  generator_options generator{};          // networks per batch, points, distribution, mixed depths
+  adam optimizer{.lr = 1e-3};
+  std::uint64_t steps = 10000;            // total steps of the run (the cosine schedule spans them)
+  double max_seconds = 0;                 // > 0: also stop after this much wall time (checkpoint first)
+  std::uint64_t warmup_steps = 0;         // linear learning-rate warm-up
+  double final_lr_factor = 1.0;           // < 1: cosine decay from 1 to this factor over the steps
+  double clip_norm = 0;                   // > 0: clip the global gradient norm to this value
+  std::uint64_t evaluate_every = 0;       // > 0: held-out reconstruction every this many steps (and at the end)
+  reconstruction_options evaluation{.networks = 128};
+  std::filesystem::path checkpoint_path{};  // non-empty: write checkpoints here (atomically)
+  std::uint64_t checkpoint_every = 1000;
+};
+
+// One point of the learning curve.
+struct training_record {
+  std::uint64_t step = 0;
+  double seconds = 0;
+  double loss = 0;                         // mean training loss since the previous record
+  std::optional<double> median_nmse{};     // held-out best-level median NMSE, when evaluated
+};
+
+struct training_summary {
+  std::uint64_t steps = 0;        // steps done in total (including those before a resume)
+  double seconds = 0;             // wall time of this run
+  bool stopped_by_callback = false;
+  std::vector<training_record> curve;
+};
+
+template <class AE>
+class autoencoder_trainer {
+ public:
+  using S = typename AE::spec;
+  using T = typename AE::scalar_type;
+
+  autoencoder_trainer(AE& ae, trainer_options options)
+      : ae_(&ae), options_(std::move(options)), generator_(options_.generator, options_.seed) {
+    if (options_.steps == 0) throw value_error("trainer_options: steps must be >= 1");
+    if (options_.warmup_steps >= options_.steps && options_.warmup_steps > 0)
+      throw value_error("trainer_options: warmup_steps must be smaller than steps");
+    if (!(options_.final_lr_factor >= 0 && options_.final_lr_factor <= 1))
+      throw value_error("trainer_options: final_lr_factor must be within [0, 1]");
+    if (!(options_.clip_norm >= 0) || !std::isfinite(options_.clip_norm))
+      throw value_error("trainer_options: clip_norm must be finite and >= 0 (0 = off)");
+    if (!(options_.max_seconds >= 0)) throw value_error("trainer_options: max_seconds must be >= 0 (0 = no limit)");
+    if (!options_.checkpoint_path.empty() && options_.checkpoint_every == 0)
+      throw value_error("trainer_options: checkpoint_every must be >= 1 when checkpoint_path is set");
+    auto& params = ae.parameters();
+    groups_[0] = parameter_group<T>{params.values(), params.gradients()};
+    state_.emplace(options_.optimizer.template make_state<T>(groups_));
+  }
+
+  const trainer_options& options() const { return options_; }
+  std::uint64_t step() const { return state_->step_count(); }
+
+  // Learning-rate factor of step `it` (warm-up, then constant or cosine decay).
+  double lr_factor(std::uint64_t it) const {
+    if (options_.final_lr_factor >= 1.0) return it < options_.warmup_steps ? double(it + 1) / options_.warmup_steps : 1.0;
+    return warmup_cosine_schedule{.warmup_iterations = options_.warmup_steps,
+                                  .total_iterations = options_.steps,
+                                  .final_factor = options_.final_lr_factor}(it);
+  }
+
+  // Writes parameters, Adam state, step and generator RNG state atomically.
+  void save(const std::filesystem::path& path) const {
+    const std::string configuration = AE::describe();
+    const std::string rng = generator_.rng_state();
+    save_checkpoint<T>(path, checkpoint_view<T>{.configuration = configuration,
+                                                .parameters = ae_->parameters().values(),
+                                                .optimizer = optimizer_snapshot_view<T>{state_->step_count(), state_->moments()},
+                                                .rng_state = rng});
+  }
+
+  // Restores a checkpoint written by save(): the run continues exactly where it stopped.
+  void resume(const std::filesystem::path& path) {
+    auto c = load_checkpoint<T>(path, AE::describe());
+    if (!c.optimizer)
+      throw checkpoint_error("autoencoder_trainer::resume: " + path.string() +
+                             " holds parameters only (a model file); resuming needs a training checkpoint");
+    std::copy(c.parameters.begin(), c.parameters.end(), ae_->parameters().values().begin());
+    state_->restore(c.optimizer->step, c.optimizer->moments);
+    generator_.set_rng_state(c.rng_state);
+  }
+
+  // Trains until `steps` steps are done in total, `max_seconds` pass, or a callback stops.
+  template <class... Callbacks>
+  training_summary run(Callbacks&... cbs) {
+    auto callbacks_tuple = std::tie(cbs...);
+    training_summary summary;
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    step_info<T> info{.iteration = step(), .total_iterations = options_.steps, .groups = groups_};
+    callbacks::begin(callbacks_tuple, info);
+
+    double loss_sum = 0;
+    std::uint64_t loss_count = 0;
+    auto& params = ae_->parameters();
+    while (step() < options_.steps) {
+      generator_.next(batch_);
+      params.zero_gradients();
+      const double loss = ae_->forward(batch_);
+      ae_->backward(batch_);
+      const std::uint64_t it = step();
+      info.iteration = it;
+      info.loss = loss;
+      info.learning_rate_multiplier = lr_factor(it);
+      info.elapsed_seconds = elapsed();
+      info.gradient_norm = options_.clip_norm > 0 ? clip_gradient_norm<T>(groups_, options_.clip_norm)
+                                                  : gradient_norm<T>(parameter_groups<T>(groups_));
+      info.validation.reset();
+      const bool last = it + 1 == options_.steps || (options_.max_seconds > 0 && info.elapsed_seconds >= options_.max_seconds);
+      const bool evaluate = options_.evaluate_every > 0 && ((it + 1) % options_.evaluate_every == 0 || last);
+      if (evaluate) info.validation = evaluate_reconstruction(*ae_, options_.evaluation).median_nmse;
+      if (callbacks::step(callbacks_tuple, info)) {
+        summary.stopped_by_callback = true;
+        break;
+      }
+      options_.optimizer.step(*state_, groups_, info.learning_rate_multiplier);
+      loss_sum += loss;
+      ++loss_count;
+      if (evaluate || last || (it + 1) % 100 == 0) {
+        summary.curve.push_back({step(), elapsed(), loss_sum / static_cast<double>(loss_count), info.validation});
+        loss_sum = 0;
+        loss_count = 0;
+      }
+      if (!options_.checkpoint_path.empty() && (step() % options_.checkpoint_every == 0 || last))
+        save(options_.checkpoint_path);
+      if (last) break;
+    }
+    summary.steps = step();
+    summary.seconds = elapsed();
+    info.elapsed_seconds = summary.seconds;
+    callbacks::end(callbacks_tuple, info);
+    return summary;
+  }
+
+ private:
+  AE* ae_;
+  trainer_options options_;
+  network_generator<S, T> generator_;
+  generated_batch<S, T> batch_;
+  std::array<parameter_group<T>, 1> groups_{};
+  std::optional<typename adam::template state_type<T>> state_;
+};
+
+}  // namespace swatnn

@@ -1,0 +1,95 @@
+// swatnn/nn/linear.hpp: fully connected layer y = x W + b over all rows (networks x tokens) at once, so the
+// product is one large GEMM. W is stored in_features x out_features (row-major) in the parameter buffer,
+// b is 1 x out_features. Backward: dW += x^T dy, db += column sums of dy, dx = dy W^T.
+#pragma once
+
+#include <swatnn/backend/cpu.hpp>
+#include <swatnn/error.hpp>
+#include <swatnn/nn/detail_shape.hpp>
+#include <swatnn/nn/init.hpp>
+#include <swatnn/nn/layer.hpp>
+#include <swatnn/nn/matmul.hpp>
+#include <swatnn/nn/parameter_buffer.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace swatnn::nn {
+
+struct linear_options {
+  std::size_t in_features = 0;
+  std::size_t out_features = 0;
+  std::string name = "linear";              // prefix of the block names "<name>.weight", "<name>.bias"
+  group_id group = 0;                       // parameter group of both blocks
+  bool bias = true;
+  init_spec weight_init = init_spec::xavier();  // fan_in = in_features, fan_out = out_features
+  init_spec bias_init = init_spec::zeros();
+};
+
+template <class T = float, class Backend = cpu>
+class linear {
+ public:
+  using scalar_type = T;
+  using backend_type = Backend;
+  using matrix_type = typename Backend::template row_matrix<T>;
+  using buffer_type = parameter_buffer<T, Backend>;
+
+  linear(buffer_type& params, linear_options options) : params_(&params), options_(std::move(options)) {
+    if (options_.in_features == 0 || options_.out_features == 0) {
+      throw value_error("swatnn::nn::linear '" + options_.name + "': in_features and out_features must be >= 1 (got " +
+                        std::to_string(options_.in_features) + " and " + std::to_string(options_.out_features) + ")");
+    }
+    weight_ = params.add(options_.name + ".weight", options_.in_features, options_.out_features, options_.weight_init,
+                         options_.group);
+    if (options_.bias) {
+      bias_ = params.add(options_.name + ".bias", 1, options_.out_features, options_.bias_init, options_.group);
+    }
+  }
+
+  const matrix_type& forward(const matrix_type& x) {
+    detail::require_columns(x, in(), "linear", options_.name, "input");
+    output_.resize(x.rows(), out());
+    detail::matmul(output_, x, params_->value(weight_), false);
+    if (options_.bias) output_.rowwise() += params_->value(bias_).row(0);
+    input_ = &x;
+    return output_;
+  }
+
+  const matrix_type& backward(const matrix_type& dy) {
+    detail::require_shape(dy, output_.rows(), output_.cols(), "linear", options_.name, "output gradient");
+    detail::matmul(params_->gradient(weight_), input_->transpose(), dy, true);
+    if (options_.bias) {
+      auto db = params_->gradient(bias_);
+      for (Eigen::Index r = 0; r < dy.rows(); ++r) db.row(0) += dy.row(r);
+    }
+    input_gradient_.resize(dy.rows(), in());
+    detail::matmul(input_gradient_, dy, params_->value(weight_).transpose(), false);
+    return input_gradient_;
+  }
+
+  std::size_t input_features() const { return options_.in_features; }
+  std::size_t output_features() const { return options_.out_features; }
+  const std::string& name() const { return options_.name; }
+  // Output of the last forward (the buffer forward returned).
+  const matrix_type& last_output() const { return output_; }
+  parameter_handle weight_handle() const { return weight_; }
+  parameter_handle bias_handle() const { return bias_; }  // size 0 when bias = false
+  auto weight() const { return static_cast<const buffer_type&>(*params_).value(weight_); }
+  auto bias() const { return static_cast<const buffer_type&>(*params_).value(bias_); }
+
+ private:
+  Eigen::Index in() const { return static_cast<Eigen::Index>(options_.in_features); }
+  Eigen::Index out() const { return static_cast<Eigen::Index>(options_.out_features); }
+
+  buffer_type* params_;
+  linear_options options_;
+  parameter_handle weight_{};
+  parameter_handle bias_{};
+  const matrix_type* input_ = nullptr;
+  matrix_type output_;
+  matrix_type input_gradient_;
+};
+
+static_assert(layer<linear<float>>);
+
+}  // namespace swatnn::nn

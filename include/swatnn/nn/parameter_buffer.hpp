@@ -1,0 +1,135 @@
+// swatnn/nn/parameter_buffer.hpp: one flat buffer of parameter values and one of gradients per model.
+// Layers register named blocks (rows x cols, an init rule and a parameter group) and keep only handles
+// (offset + shape); they resolve a handle to an Eigen::Map on every access, because registering more blocks
+// may grow (and move) the storage. Optimizers, checkpoints and gradient clipping see two contiguous spans.
+#pragma once
+
+#include <swatnn/backend/cpu.hpp>
+#include <swatnn/error.hpp>
+#include <swatnn/nn/init.hpp>
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace swatnn::nn {
+
+// Parameter group: optimizers may give each group its own learning rate (e.g. latent vs threshold).
+using group_id = std::uint32_t;
+
+// Where a block lives in the flat buffer. Cheap to copy; valid for the buffer that returned it.
+struct parameter_handle {
+  std::size_t offset = 0;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  std::size_t size() const { return rows * cols; }
+};
+
+// A registered block: its name, place, shape (row-major inside the flat buffer), group and init rule.
+struct parameter_block {
+  std::string name;
+  std::size_t offset = 0;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  group_id group = 0;
+  init_spec init{};
+  std::size_t size() const { return rows * cols; }
+  parameter_handle handle() const { return {offset, rows, cols}; }
+};
+
+struct parameter_buffer_options {
+  std::uint64_t seed = 0x5EED;  // block i is initialized with a seed derived from (seed, i)
+};
+
+// Owns the values and gradients of a model. Layers keep a pointer to it, so it is neither copyable nor
+// movable: create it first, then the layers, and keep it alive as long as they are.
+template <class T = float, class Backend = cpu>
+class parameter_buffer {
+ public:
+  using scalar_type = T;
+  using backend_type = Backend;
+  using storage_type = typename Backend::template vector<T>;
+  using map_type = Eigen::Map<typename Backend::template row_matrix<T>>;
+  using const_map_type = Eigen::Map<const typename Backend::template row_matrix<T>>;
+
+  explicit parameter_buffer(parameter_buffer_options options = {}) : options_(options) {}
+  parameter_buffer(const parameter_buffer&) = delete;
+  parameter_buffer& operator=(const parameter_buffer&) = delete;
+
+  // Registers a rows x cols block, initializes its values with `init` and zeroes its gradients.
+  // Invalidates spans and maps obtained before (the storage may move); handles stay valid.
+  parameter_handle add(std::string name, std::size_t rows, std::size_t cols, init_spec init = init_spec::zeros(),
+                       group_id group = 0) {
+    if (rows == 0 || cols == 0) {
+      throw shape_error("swatnn::nn::parameter_buffer::add: block '" + name + "' has shape " + std::to_string(rows) +
+                        "x" + std::to_string(cols) + "; expected at least 1x1");
+    }
+    for (const auto& b : blocks_) {
+      if (b.name == name) {
+        throw value_error("swatnn::nn::parameter_buffer::add: a block named '" + name +
+                          "' is already registered; give each layer a unique name option");
+      }
+    }
+    const std::size_t offset = size();
+    const auto new_size = static_cast<Eigen::Index>(offset + rows * cols);
+    values_.conservativeResize(new_size);
+    gradients_.conservativeResize(new_size);
+    blocks_.push_back({std::move(name), offset, rows, cols, group, init});
+    gradients_.segment(static_cast<Eigen::Index>(offset), static_cast<Eigen::Index>(rows * cols)).setZero();
+    initialize_block(blocks_.size() - 1, options_.seed);
+    return blocks_.back().handle();
+  }
+
+  std::size_t size() const { return static_cast<std::size_t>(values_.size()); }
+  std::span<T> values() { return {values_.data(), size()}; }
+  std::span<const T> values() const { return {values_.data(), size()}; }
+  std::span<T> gradients() { return {gradients_.data(), size()}; }
+  std::span<const T> gradients() const { return {gradients_.data(), size()}; }
+  void zero_gradients() { gradients_.setZero(); }
+
+  std::span<const parameter_block> blocks() const { return blocks_; }
+  // The block called `name`; throws value_error naming the missing block.
+  const parameter_block& block(std::string_view name) const {
+    for (const auto& b : blocks_) {
+      if (b.name == name) return b;
+    }
+    throw value_error("swatnn::nn::parameter_buffer::block: no block named '" + std::string(name) + "' (" +
+                      std::to_string(blocks_.size()) + " blocks registered)");
+  }
+
+  // Views of one block as a row-major rows x cols matrix.
+  map_type value(parameter_handle h) { return {values_.data() + h.offset, rows_of(h), cols_of(h)}; }
+  const_map_type value(parameter_handle h) const { return {values_.data() + h.offset, rows_of(h), cols_of(h)}; }
+  map_type gradient(parameter_handle h) { return {gradients_.data() + h.offset, rows_of(h), cols_of(h)}; }
+  const_map_type gradient(parameter_handle h) const {
+    return {gradients_.data() + h.offset, rows_of(h), cols_of(h)};
+  }
+
+  // Re-initializes every block with its init rule, block i from a seed derived from (seed, i).
+  void initialize(std::uint64_t seed) {
+    options_.seed = seed;
+    for (std::size_t i = 0; i < blocks_.size(); ++i) initialize_block(i, seed);
+  }
+  std::uint64_t seed() const { return options_.seed; }
+
+ private:
+  static Eigen::Index rows_of(parameter_handle h) { return static_cast<Eigen::Index>(h.rows); }
+  static Eigen::Index cols_of(parameter_handle h) { return static_cast<Eigen::Index>(h.cols); }
+  void initialize_block(std::size_t i, std::uint64_t seed) {
+    const auto& b = blocks_[i];
+    apply_init<T>(b.init, std::span<T>(values_.data() + b.offset, b.size()), b.rows, b.cols,
+                  detail::mix_seed(seed, i));
+  }
+
+  parameter_buffer_options options_;
+  storage_type values_;
+  storage_type gradients_;
+  std::vector<parameter_block> blocks_;
+};
+
+}  // namespace swatnn::nn

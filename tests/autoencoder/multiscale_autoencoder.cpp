@@ -1,0 +1,81 @@
+// Tests for autoencoder/multiscale_autoencoder.hpp: shapes, determinism, a finite-difference gradient check in
+// double of the whole training objective with respect to every parameter, the latent's gradient, and errors.
+#include <doctest/doctest.h>
+
+#include <span>
+
+#include <swatnn/autoencoder/multiscale_autoencoder.hpp>
+#include <swatnn/autoencoder/transformer_decoder.hpp>
+#include <swatnn/encoders/transformer_encoder.hpp>
+
+#include "support/gradient_check.hpp"
+
+using namespace swatnn;
+
+namespace {
+template <class T>
+using tiny_ae = multiscale_autoencoder<transformer_encoder<{.dim = 8, .heads = 2, .blocks = 1}>,
+                                       transformer_decoder<{.heads = 2, .blocks = 1}>, scales<1, 3>, cpu, paper_spec, T>;
+}
+
+TEST_CASE("the multiscale autoencoder has the documented shapes and is deterministic") {
+  tiny_ae<float> ae;
+  network_generator<paper_spec, float> gen({.networks = 3, .points = 20}, 4);
+  const auto batch = gen.next();
+  const auto& z = ae.encode(batch.tokens);
+  CHECK(z.rows() == 21);
+  CHECK(z.cols() == 8);
+  const tiny_ae<float>::row_matrix latent = z;
+  CHECK(ae.decode<1>(latent).cols() == 20);
+  CHECK(ae.decode<3>(latent).cols() == 44);
+  const float a = ae.forward(batch);
+  const float b = ae.forward(batch);
+  CHECK(a == b);
+  CHECK(std::isfinite(a));
+  tiny_ae<float> same;
+  CHECK(same.forward(batch) == a);
+  tiny_ae<float> other({.seed = 2});
+  CHECK(other.forward(batch) != a);
+  CHECK(tiny_ae<float>::describe().find("scales=1,3") != std::string::npos);
+}
+
+TEST_CASE("the training objective's gradient matches finite differences for every parameter") {
+  for (functional_loss_options loss : {functional_loss_options{},
+                                       functional_loss_options{.normalize = true, .soft_min_temperature = 0.2}}) {
+    CAPTURE(loss.normalize);
+    tiny_ae<double> ae({.seed = 7, .loss = loss});
+    network_generator<paper_spec, double> gen({.networks = 2, .points = 6, .depth = 2}, 11);
+    const auto batch = gen.next();
+    auto objective = [&] { return static_cast<double>(ae.forward(batch)); };
+    objective();
+    ae.parameters().zero_gradients();
+    ae.backward(batch);
+    std::vector<double> analytic(ae.parameters().gradients().begin(), ae.parameters().gradients().end());
+    const auto r = test::check_gradient(objective, ae.parameters().values(), analytic, 1e-6, 7);
+    INFO(r.describe());
+    CHECK(r.passed(1e-5));
+    CHECK(r.checked > 100);
+  }
+}
+
+TEST_CASE("decode_backward gives the latent's gradient (what the search needs)") {
+  tiny_ae<double> ae({.seed = 3});
+  network_generator<paper_spec, double> gen({.networks = 1, .points = 4}, 2);
+  tiny_ae<double>::row_matrix latent = ae.encode(gen.next().tokens);
+  tiny_ae<double>::row_matrix weights = tiny_ae<double>::row_matrix::Random(7, 44);
+  auto objective = [&] { return (ae.decode<3>(latent).array() * weights.array()).sum(); };
+  objective();
+  const tiny_ae<double>::row_matrix grad = ae.decode_backward<3>(weights);
+  const auto r = test::check_gradient(objective, std::span<double>(latent.data(), latent.size()),
+                                      std::span<const double>(grad.data(), grad.size()), 1e-6);
+  INFO(r.describe());
+  CHECK(r.passed(1e-6));
+}
+
+TEST_CASE("the autoencoder rejects tokens and latents of the wrong shape") {
+  tiny_ae<float> ae;
+  tiny_ae<float>::row_matrix bad(7, 100);
+  CHECK_THROWS_WITH_AS(ae.encode(bad), doctest::Contains("expected (networks * 7) x 112"), shape_error);
+  tiny_ae<float>::row_matrix latent(10, 8);
+  CHECK_THROWS_AS(ae.decode<1>(latent), shape_error);
+}
