@@ -8,4 +8,5 @@
 #include <swatnn/optim/optimizer.hpp>                    // optimizer, resumable_optimizer_state
 #include <swatnn/optim/schedules.hpp>                    // schedule: iteration -> factor
 #include <swatnn/optim/callbacks.hpp>                    // callback: any subset of begin / step / end hooks
+#include <swatnn/regularizers/regularizer.hpp>           // regularizer: a search penalty with its gradient
 #include <swatnn/autoencoder/multiscale_autoencoder.hpp>  // encoder_policy, decoder_policy: autoencoder parts

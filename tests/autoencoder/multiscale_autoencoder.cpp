@@ -43,8 +43,8 @@ TEST_CASE("the training objective's gradient matches finite differences for ever
   for (functional_loss_options loss : {functional_loss_options{},
                                        functional_loss_options{.normalize = true, .soft_min_temperature = 0.2}}) {
     CAPTURE(loss.normalize);
-    tiny_ae<double> ae({.seed = 7, .loss = loss});
-    network_generator<paper_spec, double> gen({.networks = 2, .points = 6, .depth = 2}, 11);
+    tiny_ae<double> ae({.seed = 7, .loss = loss, .reconstruction_weight = loss.normalize ? 0.3 : 0.0});
+    network_generator<paper_spec, double> gen({.networks = 3, .points = 6, .mixed_depths = true}, 11);
     const auto batch = gen.next();
     auto objective = [&] { return static_cast<double>(ae.forward(batch)); };
     objective();
@@ -55,6 +55,7 @@ TEST_CASE("the training objective's gradient matches finite differences for ever
     INFO(r.describe());
     CHECK(r.passed(1e-5));
     CHECK(r.checked > 100);
+    if (loss.normalize) CHECK(ae.reconstruction() > 0);
   }
 }
 

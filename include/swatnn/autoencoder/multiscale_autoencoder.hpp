@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 
 #include <swatnn/autoencoder/functional_loss.hpp>
 #include <swatnn/autoencoder/scales.hpp>
+#include <swatnn/autoencoder/token_reconstruction.hpp>
 #include <swatnn/backend/cpu.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/network/generator.hpp>
@@ -52,6 +54,7 @@ concept decoder_policy =
 struct autoencoder_options {
   std::uint64_t seed = 1;              // parameter initialization
   functional_loss_options loss{};      // the objective's options (paper: plain MSE, hard min)
+  double reconstruction_weight = 0;    // > 0: + this weight x token_reconstruction (not in the paper)
 };
 
 template <class EncoderPolicy, class DecoderPolicy, class Scales, class Backend = cpu, network_spec_type S = paper_spec,
@@ -91,6 +94,7 @@ class multiscale_autoencoder {
     typename DecoderPolicy::template model<S, Depth, dim, T, Backend> decoder;
     soft_eval<S, T, Backend> eval;
     row_matrix grad_decoded;
+    row_matrix grad_reconstruction;  // weight x d token_reconstruction / d decoded, from the last forward
     const row_matrix* decoded = nullptr;
   };
 
@@ -104,7 +108,11 @@ class multiscale_autoencoder {
         params_(nn::parameter_buffer_options{.seed = options.seed}),
         encoder_(params_),
         levels_(construct_levels(Scales{})),
-        loss_(options.loss) {}
+        loss_(options.loss),
+        reconstruction_weight_(options.reconstruction_weight) {
+    if (!(reconstruction_weight_ >= 0) || !std::isfinite(reconstruction_weight_))
+      throw value_error("autoencoder_options: reconstruction_weight must be finite and >= 0");
+  }
 
   multiscale_autoencoder(const multiscale_autoencoder&) = delete;
   multiscale_autoencoder& operator=(const multiscale_autoencoder&) = delete;
@@ -127,6 +135,15 @@ class multiscale_autoencoder {
   functional_loss<T>& loss() { return loss_; }
   const functional_loss<T>& loss() const { return loss_; }
   const autoencoder_options& options() const { return options_; }
+  // The weight of the token reconstruction term in the next forward (the trainer anneals it).
+  double reconstruction_weight() const { return reconstruction_weight_; }
+  void set_reconstruction_weight(double weight) {
+    if (!(weight >= 0) || !std::isfinite(weight))
+      throw value_error("multiscale_autoencoder::set_reconstruction_weight: the weight must be finite and >= 0");
+    reconstruction_weight_ = weight;
+  }
+  // The unweighted token reconstruction term of the last forward (0 when its weight was 0).
+  double reconstruction() const { return reconstruction_; }
 
   // tokens: (networks * tokens) x features (token_layout::encode) -> latent: (networks * tokens) x dim.
   const row_matrix& encode(const row_matrix& tokens) {
@@ -159,9 +176,17 @@ class multiscale_autoencoder {
       predictions[i++] = &lvl.eval.forward(*lvl.decoded, lvl.depth, batch.inputs, T(1));
     });
     predictions_ = predictions;
+    reconstruction_ = 0;
+    if (reconstruction_weight_ > 0)
+      boost::hana::for_each(levels_, [&](auto& lvl) {
+        reconstruction_ += token_reconstruction<S, T>(*lvl.decoded, batch.tokens, batch.networks, lvl.depth,
+                                                      T(reconstruction_weight_), lvl.grad_reconstruction);
+      });
     own_level_.resize(batch.networks.size());
     for (std::size_t b = 0; b < batch.networks.size(); ++b) own_level_[b] = Scales::index_of(batch.networks[b].depth);
-    return loss_.forward(predictions_, batch.targets, S::outputs, own_level_);
+    used_reconstruction_weight_ = reconstruction_weight_;
+    return loss_.forward(predictions_, batch.targets, S::outputs, own_level_) +
+           T(reconstruction_weight_ * reconstruction_);
   }
 
   // Accumulates the gradient of the last forward's loss into parameters().gradients().
@@ -172,6 +197,7 @@ class multiscale_autoencoder {
       loss_.backward(i++, predictions_, batch.targets, grad_outputs_);
       lvl.grad_decoded.resize(lvl.decoded->rows(), lvl.decoded->cols());
       lvl.eval.backward(grad_outputs_, lvl.grad_decoded);
+      if (used_reconstruction_weight_ > 0) lvl.grad_decoded += lvl.grad_reconstruction;
       const row_matrix& g = lvl.decoder.backward(lvl.grad_decoded);
       if (first)
         grad_latent_ = g;
@@ -220,6 +246,9 @@ class multiscale_autoencoder {
   functional_loss<T> loss_;
   std::array<const matrix*, levels> predictions_{};
   std::vector<int> own_level_;  // level index of each network's true depth (-1: not a level)
+  double reconstruction_weight_ = 0;
+  double used_reconstruction_weight_ = 0;  // the weight the last forward used (backward must match it)
+  double reconstruction_ = 0;
   matrix grad_outputs_;
   row_matrix grad_latent_;
 };

@@ -4,6 +4,7 @@
 // Adam moments, step and the generator's RNG state). Callbacks (optim/callbacks.hpp) see every step.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -33,6 +34,8 @@ struct trainer_options {
   std::uint64_t warmup_steps = 0;         // linear learning-rate warm-up
   double final_lr_factor = 1.0;           // < 1: cosine decay from 1 to this factor over the steps
   double clip_norm = 0;                   // > 0: clip the global gradient norm to this value
+  std::uint64_t reconstruction_anneal_steps = 0;  // > 0: the model's reconstruction_weight decays linearly to 0
+                                                  // over these steps (0: kept constant)
   std::uint64_t evaluate_every = 0;       // > 0: held-out reconstruction every this many steps (and at the end)
   reconstruction_options evaluation{.networks = 128};
   std::filesystem::path checkpoint_path{};  // non-empty: write checkpoints here (atomically)
@@ -74,6 +77,7 @@ class autoencoder_trainer {
       throw value_error("trainer_options: checkpoint_every must be >= 1 when checkpoint_path is set");
     auto& params = ae.parameters();
     groups_[0] = parameter_group<T>{params.values(), params.gradients()};
+    initial_reconstruction_weight_ = ae.reconstruction_weight();
     state_.emplace(options_.optimizer.template make_state<T>(groups_));
   }
 
@@ -125,6 +129,10 @@ class autoencoder_trainer {
     while (step() < options_.steps) {
       generator_.next(batch_);
       params.zero_gradients();
+      if (options_.reconstruction_anneal_steps > 0)
+        ae_->set_reconstruction_weight(
+            initial_reconstruction_weight_ *
+            std::max(0.0, 1.0 - static_cast<double>(step()) / static_cast<double>(options_.reconstruction_anneal_steps)));
       const double loss = ae_->forward(batch_);
       ae_->backward(batch_);
       const std::uint64_t it = step();
@@ -167,6 +175,7 @@ class autoencoder_trainer {
   network_generator<S, T> generator_;
   generated_batch<S, T> batch_;
   std::array<parameter_group<T>, 1> groups_{};
+  double initial_reconstruction_weight_ = 0;
   std::optional<typename adam::template state_type<T>> state_;
 };
 

@@ -1,0 +1,389 @@
+// swatnn/search/latent_search.hpp: SWAT-NN's joint architecture-and-weight search (method.md §5, improved per
+// §7): for a dataset, R random latents per scale level (depth) are optimized at once by gradient descent through
+// the frozen autoencoder's decoders. Each iteration, for every level: decode the R latents, gate them (weights
+// W~ = W sigmoid(k (|W| - t)) with a learnable per-latent threshold t, masks sharpened to sigmoid(k_n (m - 0.5))),
+// evaluate them softly on the training points with the annealed activation temperature, add the regularizers'
+// penalties, and back-propagate to the latents and thresholds; one optimizer steps all of them (lr 0.1 on z,
+// 0.001 on t by default). After annealing, every `validation_every` iterations each latent's discrete network is
+// extracted and scored on the VALIDATION split (never test); each latent keeps its best. The result lists all
+// candidates, their Pareto front (validation MSE vs nonzero parameters) and the pick: the smallest network whose
+// validation MSE is within `selection_tolerance` of the best.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/hana/for_each.hpp>
+
+#include <swatnn/backend/cpu.hpp>
+#include <swatnn/data/dataset.hpp>
+#include <swatnn/error.hpp>
+#include <swatnn/network/soft_eval.hpp>
+#include <swatnn/network/sparse_network.hpp>
+#include <swatnn/network/token_layout.hpp>
+#include <swatnn/optim/adam.hpp>
+#include <swatnn/optim/callbacks.hpp>
+#include <swatnn/optim/optimizer.hpp>
+#include <swatnn/optim/schedules.hpp>
+#include <swatnn/regularizers/regularizer.hpp>
+#include <swatnn/regularizers/sum.hpp>
+#include <swatnn/search/extract.hpp>
+
+namespace swatnn {
+
+struct latent_search_options {
+  int restarts = 1;                      // random latents per scale level, optimized together
+  std::uint64_t iterations = 8001;       // the paper's count
+  std::uint64_t seed = 0;                // latent initialization z ~ N(0, 1)
+  double latent_lr = 0.1;                // learning rate of the latents
+  double threshold_lr = 0.001;           // learning rate of the thresholds
+  double threshold_max = 3.0;            // t is kept within [0, threshold_max] (the paper's clamp)
+  double weight_sharpness = 200;         // k of the weight gate
+  double neuron_sharpness = 200;         // k_n of the neuron gate
+  temperature_anneal temperature{};      // T = max(0.01, 1 - it / 3000)
+  std::uint64_t select_after = 3000;     // candidates are scored from this iteration on (after annealing)
+  std::uint64_t validation_every = 100;  // how often each latent's extracted network is scored on validation
+  double selection_tolerance = 0.05;     // pick the smallest network within (1 + this) x the best validation MSE
+};
+
+template <network_spec_type S, class T = float>
+struct search_candidate {
+  int depth = 0;
+  int restart = 0;
+  std::uint64_t iteration = 0;  // the iterate it was extracted from
+  sparse_network<S, T> network;
+  double train_mse = 0, validation_mse = std::numeric_limits<double>::infinity();
+  int active_neurons = 0, nonzero_parameters = 0;
+};
+
+struct search_record {
+  std::uint64_t iteration = 0;
+  double temperature = 1;
+  std::vector<double> best_loss_by_level;  // lowest total loss (MSE + penalties) among the level's latents
+  std::vector<double> best_mse_by_level;   // lowest soft training MSE among the level's latents
+};
+
+template <network_spec_type S, class T = float>
+struct search_result {
+  std::vector<search_candidate<S, T>> candidates;  // one per (level, restart): its best-validation iterate
+  std::vector<std::size_t> pareto;              // indices of the Pareto front, by nonzero parameters
+  std::size_t chosen = 0;                       // index of the pick
+  std::vector<search_record> curve;             // every 100 iterations and the last
+  double seconds = 0;
+  const search_candidate<S, T>& best() const { return candidates.at(chosen); }
+};
+
+template <class AE, class Regularizer = decltype(paper_regularizers()), class Optimizer = adam>
+class latent_search {
+ public:
+  using S = typename AE::spec;
+  using T = typename AE::scalar_type;
+  using layout = token_layout<S>;
+  using row_matrix = cpu::row_matrix<T>;
+  using matrix = cpu::matrix<T>;
+  static constexpr int levels = AE::levels;
+  static_assert(check_regularizer<Regularizer, S, T>(), "swatnn::latent_search: see the regularizer contract above");
+  static_assert(optimizer<Optimizer, T>,
+                "swatnn::latent_search: the optimizer policy must satisfy swatnn::optimizer (make_state / step)");
+
+  latent_search(AE& ae, Regularizer regularizer = paper_regularizers(), Optimizer opt = adam{},
+                latent_search_options options = {})
+      : ae_(&ae), regularizer_(std::move(regularizer)), optimizer_(std::move(opt)), options_(options) {
+    validate(options_);
+  }
+
+  const latent_search_options& options() const { return options_; }
+
+  template <class... Callbacks>
+  search_result<S, T> run(const data::split& train, const data::split& validation, Callbacks&... cbs) {
+    check_split(train, "train");
+    check_split(validation, "validation");
+    x_train_ = train.x.cast<T>();
+    y_train_ = train.y.cast<T>();
+    x_validation_ = validation.x.cast<T>();
+    y_validation_ = validation.y.cast<T>();
+    const auto start = std::chrono::steady_clock::now();
+    const int r = options_.restarts;
+    initialize(r);
+
+    search_result<S, T> result;
+    result.candidates.resize(static_cast<std::size_t>(levels) * r);
+    for (int i = 0; i < levels; ++i)
+      for (int k = 0; k < r; ++k) {
+        auto& c = result.candidates[static_cast<std::size_t>(i) * r + k];
+        c.depth = AE::scales_type::depths[i];
+        c.restart = k;
+      }
+
+    std::vector<parameter_group<T>> groups;
+    for (int i = 0; i < levels; ++i)
+      groups.push_back({.values = std::span<T>(latents_[i].data(), latents_[i].size()),
+                        .gradients = std::span<T>(grad_latents_[i].data(), grad_latents_[i].size()),
+                        .learning_rate = options_.latent_lr});
+    groups.push_back({.values = thresholds_, .gradients = grad_thresholds_, .learning_rate = options_.threshold_lr});
+    auto state = optimizer_.template make_state<T>(groups);
+
+    auto callbacks_tuple = std::tie(cbs...);
+    step_info<T> info{.iteration = 0, .total_iterations = options_.iterations, .groups = groups};
+    callbacks::begin(callbacks_tuple, info);
+
+    for (std::uint64_t it = 0; it < options_.iterations; ++it) {
+      const T temperature = T(options_.temperature(it));
+      const double total = loss_and_gradient(x_train_, y_train_, temperature);
+      if (!std::isfinite(total))
+        throw training_error("latent_search: the loss became non-finite (" + std::to_string(total) + ") at iteration " +
+                             std::to_string(it) + "; lower latent_lr or check the data for extreme values");
+      const bool last = it + 1 == options_.iterations;
+      if (it % 100 == 0 || last) result.curve.push_back(record(it, temperature));
+      if ((it >= options_.select_after && (it - options_.select_after) % options_.validation_every == 0) || last)
+        score(result, it);
+
+      info.iteration = it;
+      info.loss = total / (levels * r);
+      info.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (callbacks::step(callbacks_tuple, info)) break;
+      optimizer_.step(state, groups);
+      for (T& t : thresholds_) t = std::clamp(t, T(0), T(options_.threshold_max));
+    }
+    callbacks::end(callbacks_tuple, info);
+    choose(result);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+
+  // Draws the R latents per level (z ~ N(0, 1) from the seed) and sets every threshold to 0.
+  void initialize() { initialize(options_.restarts); }
+
+  // The summed total loss (MSE + penalties) of every latent at the current latents and thresholds, with its
+  // gradient left in latent_gradient(i) and threshold_gradients(). What one search iteration computes.
+  // x: N x Inputs points, y: N x Outputs targets.
+  double loss_and_gradient(const matrix& x, const matrix& y, T temperature) {
+    if (thresholds_.empty()) throw value_error("latent_search::loss_and_gradient: call initialize() first");
+    std::fill(grad_thresholds_.begin(), grad_thresholds_.end(), T(0));
+    double total = 0;
+    int i = 0;
+    boost::hana::for_each(Levels::as_tuple(), [&](auto depth_c) {
+      constexpr int depth = decltype(depth_c)::value;
+      total += step_level<depth>(i++, x, y, temperature);
+    });
+    ae_->parameters().zero_gradients();  // decoder backward also accumulates the frozen model's gradients
+    return total;
+  }
+
+  row_matrix& latent(int level) { return latents_.at(level); }
+  const row_matrix& latent_gradient(int level) const { return grad_latents_.at(level); }
+  std::vector<T>& thresholds() { return thresholds_; }
+  const std::vector<T>& threshold_gradients() const { return grad_thresholds_; }
+
+  static void validate(const latent_search_options& o) {
+    auto fail = [](const std::string& what) { throw value_error("latent_search_options: " + what); };
+    if (o.restarts < 1) fail("restarts must be >= 1");
+    if (o.iterations < 1) fail("iterations must be >= 1");
+    if (!(o.latent_lr > 0) || !(o.threshold_lr >= 0)) fail("latent_lr must be > 0 and threshold_lr >= 0");
+    if (!(o.threshold_max >= 0)) fail("threshold_max must be >= 0");
+    if (!(o.weight_sharpness > 0) || !(o.neuron_sharpness > 0)) fail("gate sharpness must be > 0");
+    if (o.validation_every < 1) fail("validation_every must be >= 1");
+    if (!(o.selection_tolerance >= 0)) fail("selection_tolerance must be >= 0");
+  }
+
+ private:
+  using Levels = typename AE::scales_type;
+
+  static void check_split(const data::split& s, const char* name) {
+    if (s.empty()) throw value_error(std::string("latent_search: the ") + name + " split is empty");
+    if (s.x.cols() != S::inputs || s.y.cols() != S::outputs || s.y.rows() != s.x.rows())
+      throw shape_error(std::string("latent_search: the ") + name + " split has " + std::to_string(s.x.cols()) +
+                        " inputs and " + std::to_string(s.y.cols()) + " outputs for " + std::to_string(s.x.rows()) +
+                        " rows; the autoencoder's networks take " + std::to_string(S::inputs) + " inputs and give " +
+                        std::to_string(S::outputs) + " outputs");
+    if (!s.x.allFinite() || !s.y.allFinite())
+      throw value_error(std::string("latent_search: the ") + name + " split contains NaN or Inf");
+  }
+
+  void initialize(int r) {
+    std::mt19937_64 rng(options_.seed);
+    auto normal = [&rng] {  // Box-Muller on our own uniforms: identical on every standard library
+      const double u1 = (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
+      const double u2 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+      return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    };
+    for (int i = 0; i < levels; ++i) {
+      latents_[i].resize(static_cast<Eigen::Index>(r) * layout::tokens, AE::dim);
+      for (Eigen::Index k = 0; k < latents_[i].size(); ++k) latents_[i].data()[k] = T(normal());
+      grad_latents_[i].setZero(latents_[i].rows(), latents_[i].cols());
+    }
+    thresholds_.assign(static_cast<std::size_t>(levels) * r, T(0));
+    grad_thresholds_.assign(thresholds_.size(), T(0));
+    loss_.assign(thresholds_.size(), 0.0);
+    mse_.assign(thresholds_.size(), 0.0);
+  }
+
+  // One iteration for scale level `i` (depth Depth): returns the sum of its latents' total losses and leaves the
+  // gradients in grad_latents_[i] and grad_thresholds_.
+  template <int Depth>
+  double step_level(int i, const matrix& x, const matrix& target, T temperature) {
+    const int r = options_.restarts;
+    const row_matrix& decoded = ae_->template decode<Depth>(latents_[i]);
+    row_matrix& gated = gated_[i];
+    gated = decoded;
+    const T k = T(options_.weight_sharpness), kn = T(options_.neuron_sharpness);
+    for (int b = 0; b < r; ++b) {
+      const T t = thresholds_[index(i, b)];
+      auto g = view<T>(gated, b, Depth);
+      auto gate_weights = [&](auto w) { w = (w.array() * (k * (w.array().abs() - t)).logistic()).matrix(); };
+      for (int l = 0; l < Depth; ++l) {
+        gate_weights(g.weights(l));
+        auto m = g.mask_logits(l);
+        m = (kn * (m.array().logistic() - T(0.5))).matrix();
+      }
+      gate_weights(g.output_weights());
+    }
+
+    auto& eval = evals_[i];
+    const matrix& y = eval.forward(gated, Depth, x, temperature);
+    grad_y_[i].resize(y.rows(), y.cols());
+    double sum = 0;
+    grad_gated_[i].setZero(gated.rows(), gated.cols());
+    grad_decoded_[i].setZero(decoded.rows(), decoded.cols());
+    for (int b = 0; b < r; ++b) {
+      const auto diff = y.middleCols(static_cast<Eigen::Index>(b) * S::outputs, S::outputs) - target;
+      const double mse = static_cast<double>(diff.squaredNorm()) / static_cast<double>(target.size());
+      grad_y_[i].middleCols(static_cast<Eigen::Index>(b) * S::outputs, S::outputs) = (T(2) / T(target.size())) * diff;
+      mse_[index(i, b)] = mse;
+      loss_[index(i, b)] = mse;
+    }
+    eval.backward(grad_y_[i], grad_gated_[i]);
+    for (int b = 0; b < r; ++b) {
+      const T t = thresholds_[index(i, b)];
+      T& grad_t = grad_thresholds_[index(i, b)];
+      const regularizer_input<S, T> in{view<const T>(decoded, b, Depth), view<const T>(gated, b, Depth), t};
+      const regularizer_gradient<S, T> grad{view<T>(grad_decoded_[i], b, Depth), view<T>(grad_gated_[i], b, Depth),
+                                            grad_t};
+      loss_[index(i, b)] += static_cast<double>(regularizer_.apply(in, grad));
+      sum += loss_[index(i, b)];
+      // back through the gates into the decoded cells (identity elsewhere) and the threshold
+      auto d = view<const T>(decoded, b, Depth);
+      auto gg = view<T>(grad_gated_[i], b, Depth);
+      auto gd = view<T>(grad_decoded_[i], b, Depth);
+      auto gate_back = [&](auto w, auto dw_gated, auto dw_decoded) {
+        for (Eigen::Index row = 0; row < w.rows(); ++row)
+          for (Eigen::Index col = 0; col < w.cols(); ++col) {
+            const T x = w(row, col), s = T(1) / (T(1) + std::exp(-k * (std::abs(x) - t)));
+            const T ds = s * (T(1) - s) * k;
+            const T up = dw_gated(row, col);
+            dw_decoded(row, col) += up * (s + x * ds * (x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0))));
+            grad_t -= up * x * ds;
+          }
+      };
+      for (int l = 0; l < Depth; ++l) {
+        gate_back(d.weights(l), gg.weights(l), gd.weights(l));
+        gd.bias(l) += gg.bias(l);
+        gd.activation_logits(l) += gg.activation_logits(l);
+        const auto logits = d.mask_logits(l);
+        for (int j = 0; j < S::max_width; ++j) {
+          const T m = T(1) / (T(1) + std::exp(-logits(j)));
+          gd.mask_logits(l)(j) += gg.mask_logits(l)(j) * kn * m * (T(1) - m);
+        }
+      }
+      gate_back(d.output_weights(), gg.output_weights(), gd.output_weights());
+      gd.output_bias() += gg.output_bias();
+    }
+    grad_latents_[i] = ae_->template decode_backward<Depth>(grad_decoded_[i]);
+    return sum;
+  }
+
+  template <class U, class M>
+  static network_view<S, U> view(M& m, int b, int depth) {
+    return network_view<S, U>(m.data() + static_cast<Eigen::Index>(b) * layout::tokens * m.cols(), depth, m.cols());
+  }
+  std::size_t index(int level, int restart) const { return static_cast<std::size_t>(level) * options_.restarts + restart; }
+
+  search_record record(std::uint64_t it, T temperature) const {
+    search_record rec;
+    rec.iteration = it;
+    rec.temperature = temperature;
+    for (int i = 0; i < levels; ++i) {
+      double best_loss = std::numeric_limits<double>::infinity(), best_mse = best_loss;
+      for (int b = 0; b < options_.restarts; ++b) {
+        best_loss = std::min(best_loss, loss_[index(i, b)]);
+        best_mse = std::min(best_mse, mse_[index(i, b)]);
+      }
+      rec.best_loss_by_level.push_back(best_loss);
+      rec.best_mse_by_level.push_back(best_mse);
+    }
+    return rec;
+  }
+
+  // Extracts every latent's discrete network at the current iterate (the decoded matrices of this iteration) and
+  // keeps it when its validation MSE beats the latent's best so far.
+  void score(search_result<S, T>& result, std::uint64_t it) {
+    int i = 0;
+    boost::hana::for_each(Levels::as_tuple(), [&](auto depth_c) {
+      constexpr int depth = decltype(depth_c)::value;
+      const row_matrix& decoded = ae_->template decode<depth>(latents_[i]);
+      for (int b = 0; b < options_.restarts; ++b) {
+        auto net = extract(view<const T>(decoded, b, depth), thresholds_[index(i, b)]);
+        const double val = mean_squared_error(net.predict(x_validation_), y_validation_);
+        auto& c = result.candidates[index(i, b)];
+        if (std::isfinite(val) && val < c.validation_mse) {
+          c.iteration = it;
+          c.validation_mse = val;
+          c.train_mse = mean_squared_error(net.predict(x_train_), y_train_);
+          c.active_neurons = net.active_neurons();
+          c.nonzero_parameters = net.nonzero_parameters();
+          c.network = std::move(net);
+        }
+      }
+      ++i;
+    });
+  }
+
+  static double mean_squared_error(const matrix& prediction, const matrix& y) {
+    return static_cast<double>((prediction - y).squaredNorm()) / static_cast<double>(y.size());
+  }
+
+  // Pareto front of (validation MSE, nonzero parameters) and the pick.
+  void choose(search_result<S, T>& result) const {
+    auto& c = result.candidates;
+    std::vector<std::size_t> order(c.size());
+    for (std::size_t k = 0; k < c.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return c[a].nonzero_parameters != c[b].nonzero_parameters ? c[a].nonzero_parameters < c[b].nonzero_parameters
+                                                                : c[a].validation_mse < c[b].validation_mse;
+    });
+    double best_so_far = std::numeric_limits<double>::infinity();
+    for (std::size_t k : order)
+      if (c[k].validation_mse < best_so_far) {
+        result.pareto.push_back(k);
+        best_so_far = c[k].validation_mse;
+      }
+    if (result.pareto.empty())
+      throw training_error("latent_search: no candidate produced a finite validation MSE");
+    const double best = c[result.pareto.back()].validation_mse;
+    for (std::size_t k : result.pareto)
+      if (c[k].validation_mse <= best * (1.0 + options_.selection_tolerance)) {
+        result.chosen = k;
+        break;
+      }
+  }
+
+  AE* ae_;
+  Regularizer regularizer_;
+  Optimizer optimizer_;
+  latent_search_options options_;
+  std::array<row_matrix, levels> latents_, grad_latents_, gated_, grad_gated_, grad_decoded_;
+  std::array<soft_eval<S, T>, levels> evals_;
+  std::array<matrix, levels> grad_y_;
+  std::vector<T> thresholds_, grad_thresholds_;
+  std::vector<double> loss_, mse_;
+  matrix x_train_, y_train_, x_validation_, y_validation_;
+};
+
+}  // namespace swatnn
