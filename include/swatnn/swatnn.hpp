@@ -9,8 +9,12 @@
 
 // the searched network family
 #include <swatnn/network/activation.hpp>
+#include <swatnn/network/export_cpp.hpp>
+#include <swatnn/network/export_dot.hpp>
+#include <swatnn/network/export_json.hpp>
 #include <swatnn/network/generator.hpp>
 #include <swatnn/network/soft_eval.hpp>
+#include <swatnn/network/sparse_eval.hpp>
 #include <swatnn/network/sparse_network.hpp>
 #include <swatnn/network/spec.hpp>
 #include <swatnn/network/token_layout.hpp>
@@ -55,3 +59,12 @@
 #include <swatnn/autoencoder/transformer_decoder.hpp>
 #include <swatnn/encoders/gnn_encoder.hpp>
 #include <swatnn/encoders/transformer_encoder.hpp>
+
+// the joint architecture-and-weight search
+#include <swatnn/regularizers/mask_penalties.hpp>
+#include <swatnn/regularizers/regularizer.hpp>
+#include <swatnn/regularizers/sum.hpp>
+#include <swatnn/regularizers/weight_penalties.hpp>
+#include <swatnn/search/extract.hpp>
+#include <swatnn/search/fine_tune.hpp>
+#include <swatnn/search/latent_search.hpp>

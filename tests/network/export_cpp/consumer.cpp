@@ -1,0 +1,69 @@
+// tests/network/export_cpp/consumer.cpp: compiled as C++17 with -Wall -Wextra -Werror (and more) against only
+// the generated headers (no swatnn, no Eigen on the include path), then run: self tests pass, predictions match
+// a hand-written formula of the fixed network (networks.hpp), and self_test really compares.
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+#include "exported_double.hpp"
+#include "exported_empty_layer.hpp"
+#include "exported_model.hpp"
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "FAILED: %s\n", what);
+    ++failures;
+  }
+}
+
+double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+
+// The fixed network of networks.hpp, by hand, in double.
+double fixed_formula(double x0, double x1) {
+  const double h0 = std::tanh(1.5 * x0 - 0.75 * x1 + 0.25);
+  const double p = -2.0 * x0 + 0.5 * x1 - 0.125;
+  const double h3 = p > 0 ? p : 0.01 * p;
+  const double h5 = sigmoid(0.5 * x0 + x1);
+  const double g2 = sigmoid(h0 - h3 + 0.5 * h5 + 0.1);
+  const double g6 = std::tanh(0.25 * h0 + 2.0 * h5 - 0.5);
+  return 2.0 * g2 - 3.0 * g6 + 0.5;
+}
+
+bool close(double a, double b, double tolerance) { return std::fabs(a - b) <= tolerance * (1.0 + std::fabs(b)); }
+
+}  // namespace
+
+int main() {
+  static_assert(exported::inputs == 2 && exported::outputs == 1 && exported::hidden_layers == 2, "shape");
+  check(exported::self_test(1e-5f), "exported::self_test(1e-5)");
+  check(exported::self_test(), "exported::self_test() with the default tolerance");
+  check(!exported::self_test(-1.0f), "exported::self_test must fail with a negative tolerance");
+  check(empty_layer::self_test(), "empty_layer::self_test()");
+  check(nets::wide::self_test(), "nets::wide::self_test()");
+  check(!nets::wide::self_test(-1.0), "nets::wide::self_test must fail with a negative tolerance");
+
+  for (int n = 0; n < 50; ++n) {
+    const float x0 = -2.0f + 0.08f * static_cast<float>(n);
+    const float x1 = 1.5f - 0.05f * static_cast<float>(n);
+    const float x[2] = {x0, x1};
+    float y[1] = {0.0f};
+    exported::evaluate(x, y);
+    check(close(y[0], fixed_formula(x0, x1), 1e-5), "exported::evaluate(x, y) vs the formula");
+    const std::array<float, 1> z = exported::evaluate(std::array<float, 2>{x0, x1});
+    check(z[0] == y[0], "both evaluate overloads agree");
+    const std::array<float, 1> c = empty_layer::predict({x0, x1});
+    const double constant = 1.5 * std::tanh(0.3) - 2.0 * sigmoid(-0.2) + 0.75;
+    check(close(c[0], constant, 1e-6), "empty_layer::predict is the constant");
+  }
+  for (int n = 0; n < exported::self_test_data::points; ++n) {
+    const auto& x = exported::self_test_data::test_inputs[n];
+    check(close(exported::self_test_data::expected_outputs[n][0], fixed_formula(x[0], x[1]), 1e-5),
+          "stored expected outputs vs the formula");
+  }
+  if (failures == 0) std::printf("export_cpp consumer: all checks passed\n");
+  return failures == 0 ? 0 : 1;
+}
