@@ -72,11 +72,14 @@ class layer_norm {
     const auto gamma = params_->value(gamma_).row(0).array();
     auto dgamma = params_->gradient(gamma_).row(0).array();
     auto dbeta = params_->gradient(beta_).row(0).array();
+    const bool accumulate = params_->gradients_enabled();
     for (Eigen::Index r = 0; r < n; ++r) {
       const auto g = dy.row(r).array();
       const auto xhat = normalized_.row(r).array();
-      dgamma += g * xhat;
-      dbeta += g;
+      if (accumulate) {
+        dgamma += g * xhat;
+        dbeta += g;
+      }
       auto dx = input_gradient_.row(r).array();
       dx = g * gamma;  // dL/dxhat
       const T mean_g = dx.mean();

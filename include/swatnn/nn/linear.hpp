@@ -57,10 +57,12 @@ class linear {
 
   const matrix_type& backward(const matrix_type& dy) {
     detail::require_shape(dy, output_.rows(), output_.cols(), "linear", options_.name, "output gradient");
-    detail::matmul(params_->gradient(weight_), input_->transpose(), dy, true);
-    if (options_.bias) {
-      auto db = params_->gradient(bias_);
-      for (Eigen::Index r = 0; r < dy.rows(); ++r) db.row(0) += dy.row(r);
+    if (params_->gradients_enabled()) {
+      detail::matmul(params_->gradient(weight_), input_->transpose(), dy, true);
+      if (options_.bias) {
+        auto db = params_->gradient(bias_);
+        for (Eigen::Index r = 0; r < dy.rows(); ++r) db.row(0) += dy.row(r);
+      }
     }
     input_gradient_.resize(dy.rows(), in());
     detail::matmul(input_gradient_, dy, params_->value(weight_).transpose(), false);

@@ -92,6 +92,11 @@ class parameter_buffer {
   std::span<const T> gradients() const { return {gradients_.data(), size()}; }
   void zero_gradients() { gradients_.setZero(); }
 
+  // When disabled, layers skip accumulating parameter gradients in backward (input gradients are still
+  // computed): a frozen model, e.g. the autoencoder during a latent search, saves that work.
+  bool gradients_enabled() const { return gradients_enabled_; }
+  void set_gradients_enabled(bool enabled) { gradients_enabled_ = enabled; }
+
   std::span<const parameter_block> blocks() const { return blocks_; }
   // The block called `name`; throws value_error naming the missing block.
   const parameter_block& block(std::string_view name) const {
@@ -130,6 +135,7 @@ class parameter_buffer {
   storage_type values_;
   storage_type gradients_;
   std::vector<parameter_block> blocks_;
+  bool gradients_enabled_ = true;
 };
 
 }  // namespace swatnn::nn

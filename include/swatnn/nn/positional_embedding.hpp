@@ -55,8 +55,10 @@ class positional_embedding {
   const matrix_type& backward(const matrix_type& dy) {
     detail::require_shape(dy, output_.rows(), output_.cols(), "positional_embedding", options_.name,
                           "output gradient");
-    auto dp = params_->gradient(weight_);
-    for (Eigen::Index r0 = 0; r0 < dy.rows(); r0 += tok()) dp += dy.middleRows(r0, tok());
+    if (params_->gradients_enabled()) {
+      auto dp = params_->gradient(weight_);
+      for (Eigen::Index r0 = 0; r0 < dy.rows(); r0 += tok()) dp += dy.middleRows(r0, tok());
+    }
     input_gradient_ = dy;  // same shape as before: no allocation after the first call
     return input_gradient_;
   }

@@ -28,6 +28,7 @@
 #include <swatnn/network/soft_eval.hpp>
 #include <swatnn/network/sparse_network.hpp>
 #include <swatnn/network/token_layout.hpp>
+#include <swatnn/nn/parameter_buffer.hpp>
 #include <swatnn/optim/adam.hpp>
 #include <swatnn/optim/callbacks.hpp>
 #include <swatnn/optim/optimizer.hpp>
@@ -167,13 +168,19 @@ class latent_search {
   double loss_and_gradient(const matrix& x, const matrix& y, T temperature) {
     if (thresholds_.empty()) throw value_error("latent_search::loss_and_gradient: call initialize() first");
     std::fill(grad_thresholds_.begin(), grad_thresholds_.end(), T(0));
+    // the autoencoder is frozen: its layers skip their parameter gradients during this call
+    struct freeze {
+      nn::parameter_buffer<T, typename AE::backend_type>& params;
+      bool was;
+      ~freeze() { params.set_gradients_enabled(was); }
+    } frozen{ae_->parameters(), ae_->parameters().gradients_enabled()};
+    frozen.params.set_gradients_enabled(false);
     double total = 0;
     int i = 0;
     boost::hana::for_each(Levels::as_tuple(), [&](auto depth_c) {
       constexpr int depth = decltype(depth_c)::value;
       total += step_level<depth>(i++, x, y, temperature);
     });
-    ae_->parameters().zero_gradients();  // decoder backward also accumulates the frozen model's gradients
     return total;
   }
 

@@ -1,0 +1,230 @@
+// The swatnn command: finds a small sparse network for a dataset with the shipped autoencoder.
+//   swatnn search --cornn NAME [options]
+//   swatnn search --train FILE [--test FILE] --target COL [options]
+//   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [options]
+// Options: --model PATH, --restarts R, --iterations N, --seed S, --no-fine-tune, --l0 W, --l1 W,
+//          --neuron-count W, --mask-separation W, --json OUT, --header OUT, --dot OUT, --quiet
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <swatnn/swatnn.hpp>
+
+namespace {
+using namespace swatnn;
+using ae_type = swat_small_autoencoder<>;
+using spec = paper_spec;
+
+struct arguments {
+  std::string command, cornn, train, test, target = "-1", model, json, header, dot, csv, markdown, functions;
+  bool all = false, fine_tune = true, quiet = false;
+  int restarts = 4;
+  std::uint64_t iterations = 8001, seed = 0;
+  double l0 = 1e-6, l1 = 1e-5, neuron_count = 1e-3, mask_separation = 0.4;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::fprintf(stderr,
+               "swatnn: %s\n"
+               "usage: swatnn search --cornn NAME [options]\n"
+               "       swatnn search --train FILE [--test FILE] --target COLUMN [options]\n"
+               "       swatnn cornn --all [--functions A,B,...] [--csv FILE] [--markdown FILE] [options]\n"
+               "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
+               "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
+               "         --mask-separation W (0.4)  --json FILE  --header FILE  --dot FILE  --quiet\n",
+               why.c_str());
+  std::exit(2);
+}
+
+arguments parse(int argc, char** argv) {
+  if (argc < 2) usage("give a command: search or cornn");
+  arguments a;
+  a.command = argv[1];
+  if (a.command != "search" && a.command != "cornn") usage("unknown command '" + a.command + "'");
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage("missing value after " + flag);
+      return argv[++i];
+    };
+    auto number = [&](double& out) {
+      const std::string v = value();
+      try {
+        out = std::stod(v);
+      } catch (const std::exception&) {
+        usage(flag + " takes a number, got '" + v + "'");
+      }
+    };
+    if (flag == "--cornn") a.cornn = value();
+    else if (flag == "--train") a.train = value();
+    else if (flag == "--test") a.test = value();
+    else if (flag == "--target") a.target = value();
+    else if (flag == "--model") a.model = value();
+    else if (flag == "--json") a.json = value();
+    else if (flag == "--header") a.header = value();
+    else if (flag == "--dot") a.dot = value();
+    else if (flag == "--csv") a.csv = value();
+    else if (flag == "--markdown") a.markdown = value();
+    else if (flag == "--functions") a.functions = value();
+    else if (flag == "--all") a.all = true;
+    else if (flag == "--no-fine-tune") a.fine_tune = false;
+    else if (flag == "--quiet") a.quiet = true;
+    else if (flag == "--restarts") a.restarts = std::stoi(value());
+    else if (flag == "--iterations") a.iterations = std::stoull(value());
+    else if (flag == "--seed") a.seed = std::stoull(value());
+    else if (flag == "--l0") number(a.l0);
+    else if (flag == "--l1") number(a.l1);
+    else if (flag == "--neuron-count") number(a.neuron_count);
+    else if (flag == "--mask-separation") number(a.mask_separation);
+    else usage("unknown option " + flag);
+  }
+  if (a.command == "search" && a.cornn.empty() == a.train.empty()) usage("search needs exactly one of --cornn or --train");
+  if (a.command == "cornn" && !a.all && a.functions.empty()) usage("cornn needs --all or --functions A,B,...");
+  return a;
+}
+
+data::dataset load_data(const arguments& a, const std::string& cornn_name) {
+  if (!cornn_name.empty()) return cornn::load(cornn_name);
+  const bool digits = !a.target.empty() && a.target.find_first_not_of("-0123456789") == std::string::npos;
+  const data::column_ref target = digits ? data::column_ref(std::stoi(a.target)) : data::column_ref(a.target);
+  const auto train = data::load_csv(a.train, {.target = target});
+  data::dataset d = a.test.empty() ? data::make_dataset(train, {.test_fraction = 0.2})
+                                   : data::make_dataset(train, data::load_csv(a.test, {.target = target}));
+  data::require_inputs<spec::inputs>(d);
+  return d;
+}
+
+struct outcome {
+  std::string name;
+  search_candidate<spec> found;
+  double test_mse = 0, tuned_train = 0, tuned_validation = 0, tuned_test = 0, seconds = 0;
+  sparse_network<spec> final_network;
+};
+
+double mse(const sparse_network<spec>& net, const data::split& s) {
+  return static_cast<double>((net.predict(s.x) - s.y).squaredNorm()) / static_cast<double>(s.y.size());
+}
+
+outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
+  const auto start = std::chrono::steady_clock::now();
+  auto regs = regularizers{smooth_l0{.weight = a.l0, .sharpness = 20}, l1{.weight = a.l1},
+                           mask_separation{.weight = a.mask_separation}, neuron_count{.weight = a.neuron_count}};
+  latent_search search(ae, regs, adam{},
+                       {.restarts = a.restarts, .iterations = a.iterations, .seed = a.seed,
+                        .select_after = std::min<std::uint64_t>(3000, a.iterations / 2)});
+  progress_bar bar({.mode = a.quiet ? progress_mode::never : progress_mode::automatic});
+  const auto result = search.run(d.train, d.validation, bar);
+  outcome o;
+  o.name = d.name;
+  o.found = result.best();
+  o.test_mse = mse(o.found.network, d.test);
+  o.final_network = o.found.network;
+  if (a.fine_tune) {
+    const auto tuned = fine_tune(o.found.network, d.train, d.validation);
+    o.final_network = tuned.net;
+  }
+  o.tuned_train = mse(o.final_network, d.train);
+  o.tuned_validation = mse(o.final_network, d.validation);
+  o.tuned_test = mse(o.final_network, d.test);
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return o;
+}
+
+std::string activations_of(const sparse_network<spec>& net) {
+  std::string s;
+  for (int l = 0; l < net.depth; ++l) {
+    if (l) s += " | ";
+    bool any = false;
+    for (int j = 0; j < spec::max_width; ++j)
+      if (net.layers[l].active[j]) {
+        s += (any ? " " : "") + std::string(activation_name(net.layers[l].activations[j]));
+        any = true;
+      }
+    if (!any) s += "(none)";
+  }
+  return s;
+}
+
+void print_summary(const outcome& o, bool fine_tuned) {
+  const auto& net = o.final_network;
+  std::printf("\n%s: depth %d, %d active neurons, %d nonzero parameters (search %.1f s)\n", o.name.c_str(), net.depth,
+              net.active_neurons(), net.nonzero_parameters(), o.seconds);
+  std::printf("  activations by layer: %s\n", activations_of(net).c_str());
+  std::printf("  %-22s %-12s %-12s %-12s\n", "", "train MSE", "valid MSE", "test MSE");
+  std::printf("  %-22s %-12.4g %-12.4g %-12.4g\n", "after search", o.found.train_mse, o.found.validation_mse, o.test_mse);
+  if (fine_tuned)
+    std::printf("  %-22s %-12.4g %-12.4g %-12.4g\n", "after fine-tuning", o.tuned_train, o.tuned_validation, o.tuned_test);
+}
+
+void export_all(const outcome& o, const arguments& a, const data::dataset& d) {
+  if (!a.json.empty())
+    save_json(o.final_network, a.json,
+              network_metadata{.name = o.name, .train_mse = o.tuned_train, .validation_mse = o.tuned_validation,
+                               .test_mse = o.tuned_test, .input_scaling = d.input_scaler, .label_scaling = d.label_scaler});
+  if (!a.header.empty()) export_cpp_header(o.final_network, a.header);
+  if (!a.dot.empty()) export_dot(o.final_network, a.dot);
+}
+
+std::vector<std::string> split_names(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream s(list);
+  for (std::string item; std::getline(s, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const arguments a = parse(argc, argv);
+  const std::filesystem::path model = a.model.empty() ? default_model_path() : std::filesystem::path(a.model);
+  ae_type ae;
+  load_model(ae, model);
+
+  if (a.command == "search") {
+    const auto d = load_data(a, a.cornn);
+    const auto o = run_one(ae, a, d);
+    print_summary(o, a.fine_tune);
+    export_all(o, a, d);
+    return 0;
+  }
+
+  const auto names = a.all ? cornn::names() : split_names(a.functions);
+  std::vector<outcome> outcomes;
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& name : names) {
+    outcomes.push_back(run_one(ae, a, cornn::load(name)));
+    const auto& o = outcomes.back();
+    std::printf("%-18s depth %d  neurons %2d  params %3d  test MSE %.4g -> %.4g (fine-tuned)  %.1f s\n", name.c_str(),
+                o.final_network.depth, o.final_network.active_neurons(), o.final_network.nonzero_parameters(),
+                o.test_mse, o.tuned_test, o.seconds);
+    std::fflush(stdout);
+  }
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%zu functions in %.1f s\n", outcomes.size(), total);
+  if (!a.csv.empty()) {
+    std::ofstream csv(a.csv);
+    csv << "function,depth,active_neurons,nonzero_parameters,search_train_mse,search_validation_mse,search_test_mse,"
+           "tuned_train_mse,tuned_validation_mse,tuned_test_mse,seconds\n";
+    for (const auto& o : outcomes)
+      csv << '"' << o.name << "\"," << o.final_network.depth << ',' << o.final_network.active_neurons() << ','
+          << o.final_network.nonzero_parameters() << ',' << o.found.train_mse << ',' << o.found.validation_mse << ','
+          << o.test_mse << ',' << o.tuned_train << ',' << o.tuned_validation << ',' << o.tuned_test << ',' << o.seconds
+          << '\n';
+  }
+  if (!a.markdown.empty()) {
+    std::ofstream md(a.markdown);
+    md << "| function | depth | neurons | params | test MSE (search) | test MSE (fine-tuned) |\n|---|---|---|---|---|---|\n";
+    for (const auto& o : outcomes)
+      md << "| " << o.name << " | " << o.final_network.depth << " | " << o.final_network.active_neurons() << " | "
+         << o.final_network.nonzero_parameters() << " | " << o.test_mse << " | " << o.tuned_test << " |\n";
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "swatnn: %s\n", e.what());
+  return 1;
+}
