@@ -2,7 +2,9 @@
 // model's held-out reconstruction.
 //   train_autoencoder --out models/swat_small.swt [--minutes 60] [--steps 60000] [--recipe swatnn|paper]
 //                     [--seed 1] [--checkpoint run.ckpt] [--resume run.ckpt] [--curve curve.csv]
-//   train_autoencoder --evaluate models/swat_small.swt [--networks 512] [--seed 12345]
+//   train_autoencoder --evaluate models/swat_small.swt [--networks 512] [--batch 64] [--points 1000] [--seed 12345]
+//                     [--record FILE]   (writes the figures a test reproduces)
+//                     [--save-model FILE]  (writes the parameters alone, e.g. from a training checkpoint)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -22,17 +24,18 @@ using namespace swatnn;
 using ae_type = swat_small_autoencoder<>;
 
 struct arguments {
-  std::string out, evaluate, checkpoint, resume, curve, recipe = "swatnn";
+  std::string out, evaluate, checkpoint, resume, curve, record, save_model, recipe = "swatnn";
   double minutes = 0;
   std::uint64_t steps = 60000, seed = 1, eval_seed = 0x5EED'E7A1ULL;
-  int networks = 512;
+  int networks = 512, points = 1000, batch = 64;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "error: %s\nusage: train_autoencoder --out MODEL [--minutes M] [--steps N] [--recipe swatnn|paper] "
                "[--seed S] [--checkpoint FILE] [--resume FILE] [--curve CSV]\n"
-               "       train_autoencoder --evaluate MODEL [--networks N] [--seed S]\n",
+               "       train_autoencoder --evaluate MODEL [--networks N] [--batch B] [--points P] [--seed S]\n"
+               "                         [--record FILE] [--save-model FILE]\n",
                why);
   std::exit(2);
 }
@@ -55,6 +58,10 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--steps") a.steps = std::stoull(value());
     else if (flag == "--seed") a.seed = a.eval_seed = std::stoull(value());
     else if (flag == "--networks") a.networks = std::stoi(value());
+    else if (flag == "--points") a.points = std::stoi(value());
+    else if (flag == "--batch") a.batch = std::stoi(value());
+    else if (flag == "--record") a.record = value();
+    else if (flag == "--save-model") a.save_model = value();
     else usage(("unknown option " + flag).c_str());
   }
   if (a.out.empty() == a.evaluate.empty()) usage("give exactly one of --out (train) or --evaluate (evaluate)");
@@ -100,7 +107,16 @@ int main(int argc, char** argv) try {
   if (!a.evaluate.empty()) {
     ae_type ae;
     load_model(ae, a.evaluate);
-    print_report(evaluate_reconstruction(ae, {.networks = a.networks, .seed = a.eval_seed}));
+    if (!a.save_model.empty()) save_model(ae, a.save_model);  // e.g. a training checkpoint -> a model file
+    const auto report =
+        evaluate_reconstruction(ae, {.networks = a.networks, .batch = a.batch, .points = a.points, .seed = a.eval_seed});
+    print_report(report);
+    if (!a.record.empty()) {  // what tests/autoencoder/shipped_model.cpp reproduces
+      std::ofstream out(a.record);
+      out.precision(17);
+      out << "networks " << a.networks << "\nbatch " << a.batch << "\npoints " << a.points << "\nseed " << a.eval_seed << "\nmedian_nmse "
+          << report.median_nmse << "\nmean_nmse " << report.mean_nmse << '\n';
+    }
     return 0;
   }
   ae_type ae(model_options(a.recipe));

@@ -17,7 +17,8 @@
 namespace swatnn {
 
 struct reconstruction_options {
-  int networks = 512;                   // networks evaluated (split in batches of at most 64)
+  int networks = 512;                   // networks evaluated
+  int batch = 64;                       // networks per batch; batch k has depth 1 + k % MaxDepth
   int points = 1000;                    // input points per batch
   std::uint64_t seed = 0xE7A1'5EEDULL;  // evaluation seed; never use a training seed
   double constant_variance = 1e-8;      // outputs with smaller variance count as constant
@@ -55,8 +56,8 @@ template <class AE>
 reconstruction_report evaluate_reconstruction(AE& ae, const reconstruction_options& options = {}) {
   using S = typename AE::spec;
   using T = typename AE::scalar_type;
-  if (options.networks < 1 || options.points < 2)
-    throw value_error("reconstruction_options: networks must be >= 1 and points >= 2");
+  if (options.networks < 1 || options.points < 2 || options.batch < 1)
+    throw value_error("reconstruction_options: networks and batch must be >= 1 and points >= 2");
   constexpr int levels = AE::levels;
   reconstruction_report report;
   std::vector<std::vector<double>> best_by_depth(S::max_depth), own(levels);
@@ -67,7 +68,7 @@ reconstruction_report evaluate_reconstruction(AE& ae, const reconstruction_optio
   generated_batch<S, T> batch;
   while (done < options.networks) {
     const int depth = 1 + batch_index % S::max_depth;
-    const int count = std::min(64, options.networks - done);
+    const int count = std::min(options.batch, options.networks - done);
     network_generator<S, T> gen({.networks = count, .points = options.points, .depth = depth},
                                 options.seed + static_cast<std::uint64_t>(batch_index));
     gen.next(batch);
