@@ -1,18 +1,21 @@
 // The minimal user encoder of docs/encoders.md ("Writing your own encoder"), compiled and run: it satisfies
 // the encoder_policy concept, composes into multiscale_autoencoder and trains through it (gradient check in double).
+// The region between the `// --- begin/end docs/encoders.md example ---` lines below must equal, line for line,
+// the first ```cpp block after the heading "## Writing your own encoder" of docs/encoders.md (last test case).
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
+#include "support/doc_examples.hpp"
+#include "support/gradient_check.hpp"
+
+// --- begin docs/encoders.md example ---
 #include <swatnn/autoencoder/multiscale_autoencoder.hpp>
 #include <swatnn/autoencoder/transformer_decoder.hpp>
 #include <swatnn/network/token_layout.hpp>
 #include <swatnn/nn/linear.hpp>
 
-#include "support/gradient_check.hpp"
-
-// --- begin docs/encoders.md example ---
 // Each token on its own: latent = tokens W + b (no mixing between tokens).
 template <int Dim>
 struct per_token_encoder {
@@ -81,4 +84,20 @@ TEST_CASE("the documented user encoder trains inside the multiscale autoencoder"
   const auto r = test::check_gradient(objective, ae64.parameters().values(), analytic, 1e-6, 3);
   INFO(r.describe());
   CHECK(r.passed(1e-5));
+}
+
+TEST_CASE("docs/encoders.md shows exactly the user encoder compiled here") {
+  namespace t = swatnn::test;
+  const auto doc = t::lines_of(t::source_dir() / "docs" / "encoders.md");
+  const auto self = t::lines_of(t::source_dir() / "tests" / "encoders" / "user_encoder.cpp");
+  const auto in_code =
+      t::code_region(self, "// --- begin docs/encoders.md example ---", "// --- end docs/encoders.md example ---");
+  const t::doc_code_block in_doc = t::doc_code_block_after(doc, "## Writing your own encoder");
+  REQUIRE_MESSAGE(in_doc.has_marker(), "docs/encoders.md lacks the heading \"## Writing your own encoder\"");
+  REQUIRE_MESSAGE(in_doc.has_fence(), "docs/encoders.md has no ```cpp block after \"## Writing your own encoder\"");
+  // the block belongs to that section: no other heading between the heading and the fence
+  for (std::size_t l = in_doc.marker_line + 1; l < in_doc.fence_line; ++l) CHECK(doc[l].rfind("#", 0) != 0);
+  CHECK(in_doc.closed);
+  REQUIRE_FALSE(in_code.empty());
+  CHECK(in_doc.code == in_code);
 }

@@ -5,13 +5,10 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cctype>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <vector>
+
+#include "support/doc_examples.hpp"
 
 // [docs/layers.md example begin]
 #include <swatnn/backend/cpu.hpp>
@@ -86,41 +83,18 @@ TEST_CASE("a user-written layer passes the layer laws") {
 }
 // [docs/layers.md example end]
 
-namespace {
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-std::string between(const std::string& text, const std::string& begin, const std::string& end) {
-  const auto b = text.find(begin);
-  if (b == std::string::npos) return {};
-  const auto from = text.find('\n', b) + 1;
-  const auto e = text.find(end, from);
-  if (e == std::string::npos) return {};
-  return text.substr(from, text.rfind('\n', e) + 1 - from);
-}
-std::string without_blank_edges(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
-}
-}  // namespace
-
 TEST_CASE("docs/layers.md shows exactly the example compiled here") {
-  const std::filesystem::path this_file = __FILE__;
-  std::filesystem::path root = this_file.parent_path().parent_path().parent_path();
-  if (const char* env = std::getenv("SWATNN_SOURCE_DIR")) root = env;
-  const std::string source = read_text(root / "tests/laws/layer_user_example.cpp");
-  const std::string doc = read_text(root / "docs/layers.md");
-  REQUIRE_MESSAGE(!source.empty(), "cannot read " << (root / "tests/laws/layer_user_example.cpp"));
-  REQUIRE_MESSAGE(!doc.empty(), "cannot read " << (root / "docs/layers.md"));
-  const std::string from_source =
-      between(source, "// [docs/layers.md example" " begin]", "// [docs/layers.md example" " end]");
-  const std::string from_doc = between(doc, "<!-- example begin -->", "<!-- example end -->");
+  namespace t = swatnn::test;
+  const auto source = t::lines_of(t::source_dir() / "tests" / "laws" / "layer_user_example.cpp");
+  const auto doc = t::lines_of(t::source_dir() / "docs" / "layers.md");
+  const auto from_source = t::without_blank_edge_lines(
+      t::lines_between(source, "// [docs/layers.md example begin]", "// [docs/layers.md example end]"));
+  const auto from_doc =
+      t::without_blank_edge_lines(t::lines_between(doc, "<!-- example begin -->", "<!-- example end -->"));
   REQUIRE(!from_source.empty());
   // the doc wraps the code in a ```cpp fence
-  CHECK(without_blank_edges(from_doc) == "```cpp\n" + without_blank_edges(from_source) + "\n```");
+  std::vector<std::string> fenced{"```cpp"};
+  fenced.insert(fenced.end(), from_source.begin(), from_source.end());
+  fenced.push_back("```");
+  CHECK(from_doc == fenced);
 }

@@ -3,13 +3,10 @@
 // region below must equal, line for line, the code block after `<!-- example: NAME -->` in that document), and
 // on deliberately broken regularizers, which must fail the law they break.
 #include "laws/regularizer_laws.hpp"
+#include "support/doc_examples.hpp"
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -181,56 +178,18 @@ TEST_CASE("docs/regularizers.md usage example: loss = MSE + penalties, gradients
   CHECK(d_decoded.norm() > 0.0);
 }
 
-namespace {
-std::filesystem::path source_dir() {
-  if (const char* env = std::getenv("SWATNN_SOURCE_DIR")) return env;
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-}
-std::vector<std::string> lines_of(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  REQUIRE_MESSAGE(in.good(), "cannot open " << p.string());
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  return lines;
-}
-std::string trim_left(const std::string& l) {
-  const auto p = l.find_first_not_of(' ');
-  return p == std::string::npos ? "" : l.substr(p);
-}
-// Lines strictly between `open` and `close` (compared without leading spaces), with the common indent removed.
-std::vector<std::string> region(const std::vector<std::string>& lines, const std::string& open, const std::string& close) {
-  std::vector<std::string> out;
-  bool inside = false;
-  for (const std::string& l : lines) {
-    if (!inside && trim_left(l) == open) {
-      inside = true;
-    } else if (inside && trim_left(l) == close) {
-      break;
-    } else if (inside) {
-      out.push_back(l);
-    }
-  }
-  std::size_t indent = std::string::npos;
-  for (const auto& l : out)
-    if (l.find_first_not_of(' ') != std::string::npos) indent = std::min(indent, l.find_first_not_of(' '));
-  for (auto& l : out) l = indent != std::string::npos && l.size() >= indent ? l.substr(indent) : l;
-  return out;
-}
-}  // namespace
-
 TEST_CASE("docs/regularizers.md shows exactly the examples compiled in this file") {
-  const auto doc = lines_of(source_dir() / "docs" / "regularizers.md");
-  const auto self = lines_of(source_dir() / "tests" / "laws" / "regularizers.cpp");
+  namespace t = swatnn::test;
+  const auto doc = t::lines_of(t::source_dir() / "docs" / "regularizers.md");
+  const auto self = t::lines_of(t::source_dir() / "tests" / "laws" / "regularizers.cpp");
   for (const std::string name : {"user-regularizer", "usage"}) {
     CAPTURE(name);
-    const auto in_code = region(self, "// example: " + name, "// end example: " + name);
-    const auto marker = std::find(doc.begin(), doc.end(), "<!-- example: " + name + " -->");
-    REQUIRE_MESSAGE(marker != doc.end(), "docs/regularizers.md lacks the marker of example " << name);
-    REQUIRE(marker + 1 != doc.end());
-    CHECK(*(marker + 1) == "```cpp");
-    std::vector<std::string> in_doc;
-    for (auto l = marker + 2; l != doc.end() && *l != "```"; ++l) in_doc.push_back(*l);
+    const auto in_code = t::code_region(self, "// example: " + name, "// end example: " + name);
+    const t::doc_code_block in_doc = t::doc_code_block_after(doc, "<!-- example: " + name + " -->");
+    REQUIRE_MESSAGE(in_doc.has_marker(), "docs/regularizers.md lacks the marker of example " << name);
+    CHECK(in_doc.fence_right_after_marker());
+    CHECK(in_doc.closed);
     REQUIRE_FALSE(in_code.empty());
-    CHECK(in_doc == in_code);
+    CHECK(in_doc.code == in_code);
   }
 }

@@ -3,11 +3,7 @@
 // the code block after `<!-- example: NAME -->` in docs/concepts.md (checked by the last test case).
 #include <doctest/doctest.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -18,6 +14,7 @@
 #include <swatnn/optim/optimizer.hpp>
 
 #include "laws/optimizer_laws.hpp"
+#include "support/doc_examples.hpp"
 
 // example: user-optimizer
 // Sign descent: p <- p - lr * sign(g). Hyperparameters in the struct, run state in sign_descent::state.
@@ -98,59 +95,19 @@ TEST_CASE("docs/concepts.md examples: the user optimizer passes the optimizer la
   swatnn::laws::check_optimizer_laws<float>(sign_descent{}, o);
 }
 
-namespace {
-std::filesystem::path source_dir() {
-  if (const char* env = std::getenv("SWATNN_SOURCE_DIR")) return env;
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-}
-std::vector<std::string> lines_of(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  REQUIRE_MESSAGE(in.good(), "cannot open " << p.string());
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  return lines;
-}
-// Lines strictly between the first line equal to `open` and the next line equal to `close`.
-std::vector<std::string> region(const std::vector<std::string>& lines, const std::string& open, const std::string& close) {
-  std::vector<std::string> out;
-  bool inside = false;
-  for (const std::string& l : lines) {
-    const std::string trimmed = l.substr(l.find_first_not_of(' ') == std::string::npos ? l.size() : l.find_first_not_of(' '));
-    if (!inside && trimmed == open) {
-      inside = true;
-    } else if (inside && trimmed == close) {
-      return out;
-    } else if (inside) {
-      out.push_back(l);
-    }
-  }
-  return {};
-}
-// Removes the common leading indentation.
-std::vector<std::string> dedent(std::vector<std::string> lines) {
-  std::size_t indent = std::string::npos;
-  for (const auto& l : lines) {
-    if (l.find_first_not_of(' ') != std::string::npos) indent = std::min(indent, l.find_first_not_of(' '));
-  }
-  for (auto& l : lines) l = l.size() >= indent && indent != std::string::npos ? l.substr(indent) : l;
-  return lines;
-}
-}  // namespace
-
 TEST_CASE("docs/concepts.md shows exactly the examples compiled in this file") {
-  const auto doc = lines_of(source_dir() / "docs" / "concepts.md");
-  const auto self = lines_of(__FILE__);
+  namespace t = swatnn::test;
+  const auto doc = t::lines_of(t::source_dir() / "docs" / "concepts.md");
+  const auto self = t::lines_of(t::source_dir() / "tests" / "optim" / "concept_examples.cpp");
   for (const std::string name : {"user-optimizer", "user-callback", "usage"}) {
     CAPTURE(name);
-    const auto in_code = dedent(region(self, "// example: " + name, "// end example: " + name));
+    const auto in_code = t::code_region(self, "// example: " + name, "// end example: " + name);
     // In the doc: the ```cpp block right after the marker line.
-    std::vector<std::string> in_doc;
-    const auto marker = std::find(doc.begin(), doc.end(), "<!-- example: " + name + " -->");
-    REQUIRE_MESSAGE(marker != doc.end(), "docs/concepts.md lacks the marker of example " << name);
-    REQUIRE(marker + 1 != doc.end());
-    CHECK(*(marker + 1) == "```cpp");
-    for (auto l = marker + 2; l != doc.end() && *l != "```"; ++l) in_doc.push_back(*l);
+    const t::doc_code_block in_doc = t::doc_code_block_after(doc, "<!-- example: " + name + " -->");
+    REQUIRE_MESSAGE(in_doc.has_marker(), "docs/concepts.md lacks the marker of example " << name);
+    CHECK(in_doc.fence_right_after_marker());
+    CHECK(in_doc.closed);
     REQUIRE_FALSE(in_code.empty());
-    CHECK(in_doc == in_code);
+    CHECK(in_doc.code == in_code);
   }
 }

@@ -48,7 +48,7 @@ class soft_eval<S, T, cpu> {
     temperature_ = temperature;
     reserve(x.rows());
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (networks_ > 1)
     for (int b = 0; b < networks; ++b) forward_one(b);
     return outputs_;
   }
@@ -74,7 +74,7 @@ class soft_eval<S, T, cpu> {
                         std::to_string(grad_outputs.cols()) + ", expected " + std::to_string(outputs_.rows()) + "x" +
                         std::to_string(outputs_.cols()) + " like the forward outputs");
     const bool want_inputs = grad_inputs != nullptr;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (networks_ > 1)
     for (int b = 0; b < networks_; ++b) backward_one(b, grad_outputs, grad_tokens, want_inputs);
     if (want_inputs) {
       grad_inputs->resize(x_->rows(), S::inputs);
