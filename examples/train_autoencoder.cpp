@@ -78,7 +78,7 @@ autoencoder_options model_options(const std::string& recipe) {
 }
 trainer_options training_options(const arguments& a) {
   trainer_options o{.seed = a.seed, .steps = a.steps, .max_seconds = a.minutes * 60.0, .evaluate_every = 1000,
-                    .evaluation = {.networks = 128, .seed = 0xC0FFEEULL}, .checkpoint_path = a.checkpoint,
+                    .evaluation = {.networks = 128, .batch = 16, .seed = 0xC0FFEEULL}, .checkpoint_path = a.checkpoint,
                     .checkpoint_every = 1000};
   if (a.recipe == "swatnn") {
     o.generator.mixed_depths = true;

@@ -37,7 +37,7 @@ struct trainer_options {
   std::uint64_t reconstruction_anneal_steps = 0;  // > 0: the model's reconstruction_weight decays linearly to 0
                                                   // over these steps (0: kept constant)
   std::uint64_t evaluate_every = 0;       // > 0: held-out reconstruction every this many steps (and at the end)
-  reconstruction_options evaluation{.networks = 128};
+  reconstruction_options evaluation{.networks = 128, .batch = 16};  // 8 batches: every depth twice
   std::filesystem::path checkpoint_path{};  // non-empty: write checkpoints here (atomically)
   std::uint64_t checkpoint_every = 1000;
 };
