@@ -9,6 +9,7 @@
 #include <swatnn/encoders/transformer_encoder.hpp>
 
 #include "support/gradient_check.hpp"
+#include "support/objective_gradient.hpp"
 
 using namespace swatnn;
 
@@ -46,12 +47,7 @@ TEST_CASE("the training objective's gradient matches finite differences for ever
     tiny_ae<double> ae({.seed = 7, .loss = loss, .reconstruction_weight = loss.normalize ? 0.3 : 0.0});
     network_generator<paper_spec, double> gen({.networks = 3, .points = 6, .mixed_depths = true}, 11);
     const auto batch = gen.next();
-    auto objective = [&] { return static_cast<double>(ae.forward(batch)); };
-    objective();
-    ae.parameters().zero_gradients();
-    ae.backward(batch);
-    std::vector<double> analytic(ae.parameters().gradients().begin(), ae.parameters().gradients().end());
-    const auto r = test::check_gradient(objective, ae.parameters().values(), analytic, 1e-6, 7);
+    const auto r = test::check_objective_gradient(ae, batch, 7);
     INFO(r.describe());
     CHECK(r.passed(1e-5));
     CHECK(r.checked > 100);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "support/doc_examples.hpp"
-#include "support/gradient_check.hpp"
+#include "support/objective_gradient.hpp"
 
 // --- begin docs/encoders.md example ---
 #include <swatnn/autoencoder/multiscale_autoencoder.hpp>
@@ -76,12 +76,7 @@ TEST_CASE("the documented user encoder trains inside the multiscale autoencoder"
       ae64({.seed = 5});
   network_generator<paper_spec, double> gen64({.networks = 2, .points = 5, .depth = 2}, 2);
   const auto b64 = gen64.next();
-  auto objective = [&] { return ae64.forward(b64); };
-  objective();
-  ae64.parameters().zero_gradients();
-  ae64.backward(b64);
-  std::vector<double> analytic(ae64.parameters().gradients().begin(), ae64.parameters().gradients().end());
-  const auto r = test::check_gradient(objective, ae64.parameters().values(), analytic, 1e-6, 3);
+  const auto r = test::check_objective_gradient(ae64, b64, 3);
   INFO(r.describe());
   CHECK(r.passed(1e-5));
 }
