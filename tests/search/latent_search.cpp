@@ -101,6 +101,26 @@ TEST_CASE("a search run returns every candidate, a Pareto front and the document
   CHECK(repeat.best().validation_mse == result.best().validation_mse);
 }
 
+TEST_CASE("a search stopped by a callback still returns the networks where it stopped") {
+  tiny_ae<float> ae({.seed = 9});
+  const auto train = make_split(100, 1), validation = make_split(30, 2);
+  struct stop_at_7 {
+    int calls = 0;
+    bool step(const step_info<float>& info) {
+      ++calls;
+      return info.iteration == 7;
+    }
+  } stopper;
+  latent_search search(ae, paper_regularizers(), adam{}, {.restarts = 2, .iterations = 500, .select_after = 300});
+  const auto result = search.run(train, validation, stopper);
+  CHECK(stopper.calls == 8);
+  REQUIRE_FALSE(result.pareto.empty());
+  for (const auto& c : result.candidates) {
+    CHECK(c.iteration == 7);
+    CHECK(std::isfinite(c.validation_mse));
+  }
+}
+
 TEST_CASE("latent search rejects bad options and data") {
   tiny_ae<float> ae;
   CHECK_THROWS_AS(latent_search(ae, paper_regularizers(), adam{}, {.restarts = 0}), value_error);

@@ -141,15 +141,15 @@ class latent_search {
       if (!std::isfinite(total))
         throw training_error("latent_search: the loss became non-finite (" + std::to_string(total) + ") at iteration " +
                              std::to_string(it) + "; lower latent_lr or check the data for extreme values");
-      const bool last = it + 1 == options_.iterations;
-      if (it % 100 == 0 || last) result.curve.push_back(record(it, temperature));
-      if ((it >= options_.select_after && (it - options_.select_after) % options_.validation_every == 0) || last)
-        score(result, it);
-
       info.iteration = it;
       info.loss = total / (levels * r);
       info.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (callbacks::step(callbacks_tuple, info)) break;
+      const bool stop = callbacks::step(callbacks_tuple, info);
+      const bool last = stop || it + 1 == options_.iterations;  // a stopped run still scores where it stopped
+      if (it % 100 == 0 || last) result.curve.push_back(record(it, temperature));
+      if ((it >= options_.select_after && (it - options_.select_after) % options_.validation_every == 0) || last)
+        score(result, it);
+      if (stop) break;
       optimizer_.step(state, groups);
       for (T& t : thresholds_) t = std::clamp(t, T(0), T(options_.threshold_max));
     }
