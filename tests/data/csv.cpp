@@ -11,6 +11,8 @@
 #include "temp_files.hpp"
 
 using namespace swatnn::data;
+using swatnn::test::contains;
+using swatnn::test::error_message;
 using swatnn::test::scratch_dir;
 
 namespace {
@@ -24,19 +26,6 @@ std::string body(int n, char delimiter = ',') {
   return text;
 }
 
-template <class Error, class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<wrong exception type> ") + e.what();
-  }
-  return "<no exception>";
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
 TEST_CASE("csv: header row detected, target by name or index") {

@@ -13,6 +13,8 @@
 #include "temp_files.hpp"
 
 using namespace swatnn::data;
+using swatnn::test::contains;
+using swatnn::test::error_message;
 using swatnn::test::scratch_dir;
 
 namespace {
@@ -53,19 +55,6 @@ std::vector<T> elements(int rows, int cols, bool fortran) {
   return v;
 }
 
-template <class Error, class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<wrong exception type> ") + e.what();
-  }
-  return "<no exception>";
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
 TEST_CASE("npy: float64 and float32, C and Fortran order") {

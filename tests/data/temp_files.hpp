@@ -1,7 +1,9 @@
-// tests/data/temp_files.hpp: a per-test scratch directory and file writers for the data-loading tests.
+// tests/data/temp_files.hpp: a per-test scratch directory, file writers and error-message capture for the
+// data-loading tests.
 #pragma once
 
 #include <atomic>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -38,5 +40,20 @@ class scratch_dir {
  private:
   std::filesystem::path path_;
 };
+
+// The message of the `Error` that f() throws; a marker text when it throws another type or nothing.
+template <class Error, class F>
+std::string error_message(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("<wrong exception type> ") + e.what();
+  }
+  return "<no exception>";
+}
+
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace swatnn::test
