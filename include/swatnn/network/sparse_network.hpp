@@ -42,11 +42,7 @@ struct sparse_network {
     return net;
   }
 
-  static void check_depth(int depth, const char* where) {
-    if (depth < 1 || depth > S::max_depth)
-      throw value_error(std::string(where) + ": depth " + std::to_string(depth) + " is outside 1.." +
-                        std::to_string(S::max_depth) + " (the spec's MaxDepth)");
-  }
+  static void check_depth(int depth, const char* where) { swatnn::check_depth<S>(depth, where); }
 
   // Throws if shapes do not match the spec or a parameter is not finite.
   void validate() const {

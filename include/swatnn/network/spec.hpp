@@ -4,6 +4,9 @@
 #pragma once
 
 #include <concepts>
+#include <string>
+
+#include <swatnn/error.hpp>
 
 namespace swatnn {
 
@@ -24,6 +27,14 @@ struct network_spec {
   // Fan-in of hidden layer `layer` (0-based): the inputs for the first, the previous layer's width after.
   static constexpr int layer_inputs(int layer) { return layer == 0 ? inputs : max_width; }
 };
+
+// Throws value_error unless 1 <= depth <= S::max_depth; `where` names the caller in the message.
+template <class S>
+void check_depth(int depth, const char* where) {
+  if (depth < 1 || depth > S::max_depth)
+    throw value_error(std::string(where) + ": depth " + std::to_string(depth) + " is outside 1.." +
+                      std::to_string(S::max_depth) + " (the spec's MaxDepth)");
+}
 
 // The family of the paper: 2 inputs, 1 output, 1..4 hidden layers of at most 7 neurons.
 using paper_spec = network_spec<>;

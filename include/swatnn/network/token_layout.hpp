@@ -53,11 +53,7 @@ struct token_layout {
     return true;  // mask columns
   }
 
-  static void check_depth(int depth, const char* where) {
-    if (depth < 1 || depth > S::max_depth)
-      throw value_error(std::string(where) + ": depth " + std::to_string(depth) + " is outside 1.." +
-                        std::to_string(S::max_depth));
-  }
+  static void check_depth(int depth, const char* where) { swatnn::check_depth<S>(depth, where); }
 
   // Writes the encoder input of `net` into `out` (tokens x features): values, then the validity channel.
   template <class T, class Derived>
