@@ -140,3 +140,46 @@ TEST_CASE("soft eval rejects bad input with clear errors") {
   cpu::row_matrix<float> odd(13, 40);
   CHECK_THROWS_WITH_AS(eval.forward(odd, 2, x), doctest::Contains("multiple of the 7"), shape_error);
 }
+
+TEST_CASE("at low temperature soft eval skips activations whose softmax weight underflows, with the same results") {
+  // At T = 0.01 most neurons' softmax puts an exact 0 (float underflow) on some activations, and the float
+  // evaluation skips them; double underflows far later, so the double evaluation of the same tokens computes every
+  // activation. Outputs and gradients must agree to float precision.
+  const int d = 3, networks = 4;
+  auto tokens_d = random_tokens<double>(networks, d, 123, 2.0);
+  const cpu::row_matrix<float> tokens_f = tokens_d.cast<float>();
+  tokens_d = tokens_f.cast<double>();  // the same values in both precisions
+  cpu::matrix<float> x_f = cpu::matrix<float>::Random(300, 2);
+  const cpu::matrix<double> x_d = x_f.cast<double>();
+  int skipped = 0;
+  for (int b = 0; b < networks; ++b) {
+    network_view<paper_spec, const float> v(tokens_f.data() + b * 7 * tokens_f.cols(), d, tokens_f.cols());
+    for (int l = 0; l < d; ++l)
+      for (int j = 0; j < 7; ++j) {
+        const float top = v.activation_logits(l).row(j).maxCoeff();
+        for (int k = 0; k < 3; ++k) skipped += std::exp((v.activation_logits(l)(j, k) - top) / 0.01f) == 0.0f;
+      }
+  }
+  REQUIRE(skipped > 20);  // the test exercises the skip path
+
+  soft_eval<paper_spec, float> eval_f;
+  soft_eval<paper_spec, double> eval_d;
+  const auto& y_f = eval_f.forward(tokens_f, d, x_f, 0.01f);
+  const auto& y_d = eval_d.forward(tokens_d, d, x_d, 0.01);
+  const double scale = 1.0 + y_d.cwiseAbs().maxCoeff();
+  CHECK((y_f.cast<double>() - y_d).cwiseAbs().maxCoeff() < 1e-4 * scale);
+
+  const cpu::matrix<float> up_f = cpu::matrix<float>::Random(300, networks);
+  const cpu::matrix<double> up_d = up_f.cast<double>();
+  cpu::row_matrix<float> g_f(tokens_f.rows(), tokens_f.cols());
+  cpu::row_matrix<double> g_d(tokens_d.rows(), tokens_d.cols());
+  cpu::matrix<float> gx_f;
+  cpu::matrix<double> gx_d;
+  eval_f.backward(up_f, g_f, &gx_f);
+  eval_d.backward(up_d, g_d, &gx_d);
+  g_f.rightCols(3).setZero();
+  g_d.rightCols(3).setZero();
+  const double gscale = 1.0 + g_d.cwiseAbs().maxCoeff();
+  CHECK((g_f.cast<double>() - g_d).cwiseAbs().maxCoeff() < 1e-3 * gscale);
+  CHECK((gx_f.cast<double>() - gx_d).cwiseAbs().maxCoeff() < 1e-3 * (1.0 + gx_d.cwiseAbs().maxCoeff()));
+}

@@ -9,7 +9,12 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -139,101 +144,240 @@ class soft_eval<S, T, cpu> {
     return gates_.data() + ((static_cast<std::size_t>(b) * S::max_depth + l) * width + j) * (1 + activation_count);
   }
 
+  // Column c of a column-major workspace.
+  static const T* col(const matrix& m, Eigen::Index c) { return m.data() + c * m.rows(); }
+  static T* col(matrix& m, Eigen::Index c) { return m.data() + c * m.rows(); }
+
+  // out[i] = bias + sum_k in[k][i] w[k] over the points: the products of one neuron, vectorized over points.
+  template <int K>
+  static void combine(const T* const (&in)[K], const T (&w)[K], T bias, Eigen::Index n, T* out) {
+#pragma omp simd
+    for (Eigen::Index i = 0; i < n; ++i) {
+      T acc = bias;
+      for (int k = 0; k < K; ++k) acc += in[k][i] * w[k];
+      out[i] = acc;
+    }
+  }
+
+  // out[k] = sum_i in[k][i] d[i]: K dot products sharing d, with `lanes` independent partial sums per k (a fixed
+  // summation order for a given build, so results are deterministic).
+  template <int K>
+  static void dots(const T* const (&in)[K], const T* d, Eigen::Index n, T (&out)[K]) {
+    constexpr int lanes = 8;
+    T acc[K][lanes] = {};
+    Eigen::Index i = 0;
+    for (; i + lanes <= n; i += lanes)
+      for (int k = 0; k < K; ++k)
+#pragma omp simd
+        for (int l = 0; l < lanes; ++l) acc[k][l] += in[k][i + l] * d[i + l];
+    for (int k = 0; k < K; ++k) {
+      T s = 0;
+      for (int l = 0; l < lanes; ++l) s += acc[k][l];
+      for (Eigen::Index r = i; r < n; ++r) s += in[k][r] * d[r];
+      out[k] = s;
+    }
+  }
+
+  // 1 where x has its sign bit clear, else leaky_relu_slope: leaky_relu's derivative (1 at +0) without a branch,
+  // so the loops below vectorize even under the default -ftrapping-math.
+  static T leaky_gradient(T x) {
+    using bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    const T negative = static_cast<T>(std::bit_cast<bits>(x) >> (8 * sizeof(T) - 1));
+    return T(1) - (T(1) - T(leaky_relu_slope)) * negative;
+  }
+
+  // The softmax weight of activation k is exactly 0 (underflow at low temperature): its value, its derivative and
+  // its share of every gradient are exactly 0 as well, so the pass skips that activation.
+  static bool uses(const T* g, activation a) { return g[1 + static_cast<int>(a)] != T(0); }
+
+  // Hidden layer l of network b: pre-activations, the activations the neuron's softmax uses, and the mixed output.
+  template <int FanIn>
+  void hidden_forward(const network& net, int b, int l, const T* const (&in)[FanIn]) {
+    const Eigen::Index n = x_->rows();
+    const auto weights = net.weights(l);
+    const auto bias = net.bias(l);
+    const auto logits = net.activation_logits(l);
+    const auto masks = net.mask_logits(l);
+    for (int j = 0; j < width; ++j) {
+      T* g = gate(b, l, j);
+      g[0] = T(1) / (T(1) + std::exp(-masks(j)));
+      const T top = logits.row(j).maxCoeff();
+      T sum = 0;
+      for (int k = 0; k < activation_count; ++k) sum += (g[1 + k] = std::exp((logits(j, k) - top) / temperature_));
+      for (int k = 0; k < activation_count; ++k) g[1 + k] /= sum;
+
+      T w[FanIn];
+      for (int k = 0; k < FanIn; ++k) w[k] = weights(k, j);
+      const Eigen::Index c = static_cast<Eigen::Index>(b) * width + j;
+      T* pre = col(pre_[l], c);
+      combine<FanIn>(in, w, bias(j), n, pre);
+
+      using array_map = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+      const array_map p(pre, n);
+      array_map sig(col(sigmoid_[l], c), n), th(col(tanh_[l], c), n);
+      array_map post(col(post_[l], c), n);
+      const bool use_sig = uses(g, activation::sigmoid), use_tanh = uses(g, activation::tanh);
+      if (use_sig) sig = p.logistic();
+      if (use_tanh) th = p.tanh();
+      const auto leaky = p.max(T(leaky_relu_slope) * p);
+      if (use_sig && use_tanh) post = g[0] * (g[1] * sig + g[2] * th + g[3] * leaky);
+      else if (use_sig) post = g[0] * (g[1] * sig + g[3] * leaky);
+      else if (use_tanh) post = g[0] * (g[2] * th + g[3] * leaky);
+      else post = g[0] * (g[3] * leaky);
+    }
+  }
+
+  // Pointers to the width columns of network b in a points x (networks * width) workspace.
   template <class M>
-  static auto block_of(M& m, int b, int cols) {
-    return m.middleCols(static_cast<Eigen::Index>(b) * cols, cols);
+  static auto columns_of(M& m, int b) {
+    using pointer = decltype(col(m, 0));
+    std::array<pointer, width> cols{};
+    for (int j = 0; j < width; ++j) cols[j] = col(m, static_cast<Eigen::Index>(b) * width + j);
+    return cols;
   }
 
   void forward_one(int b) {
     const network net = view(b);
-    for (int l = 0; l < depth_; ++l) {
-      auto pre = block_of(pre_[l], b, width);
-      if (l == 0)
-        pre.noalias() = x_->lazyProduct(net.weights(0));
-      else
-        pre.noalias() = block_of(post_[l - 1], b, width).lazyProduct(net.weights(l));
-      pre.rowwise() += net.bias(l).transpose();
-
-      const auto logits = net.activation_logits(l);
-      const auto masks = net.mask_logits(l);
-      auto post = block_of(post_[l], b, width);
-      for (int j = 0; j < width; ++j) {
-        T* g = gate(b, l, j);
-        g[0] = T(1) / (T(1) + std::exp(-masks(j)));
-        const T top = logits.row(j).maxCoeff();
-        T sum = 0;
-        for (int k = 0; k < activation_count; ++k) sum += (g[1 + k] = std::exp((logits(j, k) - top) / temperature_));
-        for (int k = 0; k < activation_count; ++k) g[1 + k] /= sum;
-        const auto p = pre.col(j).array();
-        auto sig = block_of(sigmoid_[l], b, width).col(j).array();
-        auto th = block_of(tanh_[l], b, width).col(j).array();
-        sig = p.logistic();
-        th = p.tanh();
-        post.col(j).array() = g[0] * (g[1] * sig + g[2] * th + g[3] * p.max(T(leaky_relu_slope) * p));
-      }
+    const Eigen::Index n = x_->rows();
+    const T* inputs[S::inputs];
+    for (int k = 0; k < S::inputs; ++k) inputs[k] = col(*x_, k);
+    hidden_forward<S::inputs>(net, b, 0, inputs);
+    for (int l = 1; l < depth_; ++l) {
+      const T* prev[width];
+      std::ranges::copy(columns_of(std::as_const(post_[l - 1]), b), prev);
+      hidden_forward<width>(net, b, l, prev);
     }
-    auto y = block_of(outputs_, b, S::outputs);
-    y.noalias() = block_of(post_[depth_ - 1], b, width).lazyProduct(net.output_weights());
-    y.rowwise() += net.output_bias().transpose();
+    const T* last[width];
+    std::ranges::copy(columns_of(std::as_const(post_[depth_ - 1]), b), last);
+    const auto wo = net.output_weights();
+    for (int o = 0; o < S::outputs; ++o) {
+      T w[width];
+      for (int j = 0; j < width; ++j) w[j] = wo(j, o);
+      combine<width>(last, w, net.output_bias()(o), n, col(outputs_, static_cast<Eigen::Index>(b) * S::outputs + o));
+    }
   }
 
-  // One pass over a neuron's points: sums[k] = sum_n d_n act_k(p_n) and dp_n = d_n m sum_k s_k act_k'(p_n).
-  // `omp simd` lets the compiler vectorize the three reductions (a fixed order for a given build).
+  // One pass over a neuron's points: sums[k] = sum_n d_n act_k(p_n) for the activations in use, sums[3] = sum_n dp_n,
+  // and dp_n = d_n m sum_k s_k act_k'(p_n).
+  template <bool Sigmoid, bool Tanh>
   static void mix_backward(const T* p, const T* sig, const T* th, const T* d, T* dp, Eigen::Index n, const T* g,
-                           T* sums) {
+                           T (&sums)[4]) {
     const T m = g[0], s0 = g[1] * m, s1 = g[2] * m, s2 = g[3] * m;
-    const T slope = T(leaky_relu_slope);
-    T sum0 = 0, sum1 = 0, sum2 = 0;
-#pragma omp simd reduction(+ : sum0, sum1, sum2)
+    T sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+#pragma omp simd reduction(+ : sum0, sum1, sum2, sum3)
     for (Eigen::Index i = 0; i < n; ++i) {
-      const T x = p[i], a = sig[i], t = th[i], u = d[i];
-      const T leaky_gradient = x > T(0) ? T(1) : slope;
-      sum0 += u * a;
-      sum1 += u * t;
-      sum2 += u * x * leaky_gradient;
-      dp[i] = u * (s0 * a * (T(1) - a) + s1 * (T(1) - t * t) + s2 * leaky_gradient);
+      const T x = p[i], u = d[i], lg = leaky_gradient(x);
+      T slope = s2 * lg;
+      sum2 += u * x * lg;
+      if constexpr (Sigmoid) {
+        const T a = sig[i];
+        sum0 += u * a;
+        slope += s0 * a * (T(1) - a);
+      }
+      if constexpr (Tanh) {
+        const T t = th[i];
+        sum1 += u * t;
+        slope += s1 * (T(1) - t * t);
+      }
+      const T v = u * slope;
+      dp[i] = v;
+      sum3 += v;
     }
     sums[0] = sum0;
     sums[1] = sum1;
     sums[2] = sum2;
+    sums[3] = sum3;
+  }
+
+  // dL/dW (fan-in x width) and dL/dinputs of a layer from dp, given its inputs' columns.
+  template <int FanIn>
+  void layer_backward(const T* const (&in)[FanIn], const T* const (&dp)[width], const network& net,
+                      grad_network& grad, int l, T* const* grad_in) const {
+    const Eigen::Index n = x_->rows();
+    auto gw = grad.weights(l);
+    for (int j = 0; j < width; ++j) {
+      T acc[FanIn];
+      dots<FanIn>(in, dp[j], n, acc);
+      for (int k = 0; k < FanIn; ++k) gw(k, j) = acc[k];
+    }
+    if (grad_in == nullptr) return;
+    const auto weights = net.weights(l);
+    for (int k = 0; k < FanIn; ++k) {
+      T w[width];
+      for (int j = 0; j < width; ++j) w[j] = weights(k, j);
+      combine<width>(dp, w, T(0), n, grad_in[k]);
+    }
   }
 
   void backward_one(int b, const matrix& grad_outputs, T* grad_tokens, bool want_inputs) {
     const network net = view(b);
+    const Eigen::Index n = x_->rows();
     T* grad_base = grad_tokens + static_cast<Eigen::Index>(b) * layout::tokens * stride_;
     for (int r = 0; r < layout::tokens; ++r) std::fill_n(grad_base + r * stride_, layout::width(depth_), T(0));
     grad_network grad(grad_base, depth_, stride_);
 
-    const auto dy = block_of(grad_outputs, b, S::outputs);
-    auto dh = block_of(grad_post_, b, width);
-    auto dp = block_of(grad_pre_, b, width);
-    grad.output_weights().noalias() = block_of(post_[depth_ - 1], b, width).transpose().lazyProduct(dy);
-    grad.output_bias() = dy.colwise().sum().transpose();
-    dh.noalias() = dy.lazyProduct(net.output_weights().transpose());
+    const T* dy[S::outputs];
+    for (int o = 0; o < S::outputs; ++o) dy[o] = col(grad_outputs, static_cast<Eigen::Index>(b) * S::outputs + o);
+    const T* last[width];
+    std::ranges::copy(columns_of(std::as_const(post_[depth_ - 1]), b), last);
+    const auto dh = columns_of(grad_post_, b);
+    const auto dp = columns_of(grad_pre_, b);
+    const T* dp_in[width];
+    std::ranges::copy(dp, dp_in);
+    {
+      auto gwo = grad.output_weights();
+      const auto wo = net.output_weights();
+      for (int o = 0; o < S::outputs; ++o) {
+        T acc[width];
+        dots<width>(last, dy[o], n, acc);
+        for (int j = 0; j < width; ++j) gwo(j, o) = acc[j];
+        const T* d = dy[o];
+        T s = 0;
+#pragma omp simd reduction(+ : s)
+        for (Eigen::Index i = 0; i < n; ++i) s += d[i];
+        grad.output_bias()(o) = s;
+      }
+      for (int j = 0; j < width; ++j) {
+        T w[S::outputs];
+        for (int o = 0; o < S::outputs; ++o) w[o] = wo(j, o);
+        combine<S::outputs>(dy, w, T(0), n, dh[j]);
+      }
+    }
 
     for (int l = depth_ - 1; l >= 0; --l) {
-      const auto pre = block_of(pre_[l], b, width);
       auto grad_logits = grad.activation_logits(l);
       auto grad_masks = grad.mask_logits(l);
+      auto grad_bias = grad.bias(l);
       for (int j = 0; j < width; ++j) {
         const T* g = gate(b, l, j);
-        T sums[activation_count];
-        mix_backward(pre.col(j).data(), block_of(sigmoid_[l], b, width).col(j).data(),
-                     block_of(tanh_[l], b, width).col(j).data(), dh.col(j).data(), dp.col(j).data(), pre.rows(), g,
-                     sums);
-        // With h = m * mix, mix = sum_k s_k act_k: dL/dm = sum_k s_k sum(d act_k), dL/ds_k = m sum(d act_k).
+        const Eigen::Index c = static_cast<Eigen::Index>(b) * width + j;
+        const T *p = col(pre_[l], c), *sig = col(sigmoid_[l], c), *th = col(tanh_[l], c);
+        T sums[4];
+        const bool use_sig = uses(g, activation::sigmoid), use_tanh = uses(g, activation::tanh);
+        if (use_sig && use_tanh) mix_backward<true, true>(p, sig, th, dh[j], dp[j], n, g, sums);
+        else if (use_sig) mix_backward<true, false>(p, sig, th, dh[j], dp[j], n, g, sums);
+        else if (use_tanh) mix_backward<false, true>(p, sig, th, dh[j], dp[j], n, g, sums);
+        else mix_backward<false, false>(p, sig, th, dh[j], dp[j], n, g, sums);
+        // With h = m * mix, mix = sum_k s_k act_k: dL/dm = sum_k s_k sum(d act_k), dL/ds_k = m sum(d act_k);
+        // an activation not in use has s_k = 0 and sums[k] = 0.
+        if (!use_sig) sums[0] = 0;
+        if (!use_tanh) sums[1] = 0;
         const T dm = g[1] * sums[0] + g[2] * sums[1] + g[3] * sums[2];
         grad_masks(j) = dm * g[0] * (T(1) - g[0]);
         // softmax(logits / T) backward: dL/dlogit_k = s_k (dL/ds_k - sum_i s_i dL/ds_i) / T, dL/ds = m * sums.
         for (int k = 0; k < activation_count; ++k) grad_logits(j, k) = g[0] * g[1 + k] * (sums[k] - dm) / temperature_;
+        grad_bias(j) = sums[3];
       }
-      grad.bias(l) = dp.colwise().sum().transpose();
       if (l == 0) {
-        grad.weights(0).noalias() = x_->transpose().lazyProduct(dp);
-        if (want_inputs) block_of(grad_x_, b, S::inputs).noalias() = dp.lazyProduct(net.weights(0).transpose());
+        const T* inputs[S::inputs];
+        for (int k = 0; k < S::inputs; ++k) inputs[k] = col(*x_, k);
+        T* gx[S::inputs];
+        for (int k = 0; k < S::inputs; ++k) gx[k] = col(grad_x_, static_cast<Eigen::Index>(b) * S::inputs + k);
+        layer_backward<S::inputs>(inputs, dp_in, net, grad, 0, want_inputs ? gx : nullptr);
       } else {
-        grad.weights(l).noalias() = block_of(post_[l - 1], b, width).transpose().lazyProduct(dp);
-        dh.noalias() = dp.lazyProduct(net.weights(l).transpose());
+        const T* prev[width];
+        std::ranges::copy(columns_of(std::as_const(post_[l - 1]), b), prev);
+        layer_backward<width>(prev, dp_in, net, grad, l, dh.data());
       }
     }
   }
