@@ -1,17 +1,32 @@
 // The swatnn command: finds a small sparse network for a dataset with the shipped autoencoder.
 //   swatnn search --cornn NAME [options]
 //   swatnn search --train FILE [--test FILE] --target COL [options]
-//   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [options]
+//   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [--jobs J] [options]
 // Options: --model PATH, --restarts R, --iterations N, --seed S, --no-fine-tune, --l0 W, --l1 W,
-//          --neuron-count W, --mask-separation W, --json OUT, --header OUT, --dot OUT, --quiet
+//          --neuron-count W, --mask-separation W, --max-parameters N, --json OUT, --header OUT, --dot OUT, --quiet
+// With fine-tuning (the default) every candidate the search returns is fine-tuned and the pick is the smallest
+// tuned network within 5 % of the best tuned validation MSE (search/tuned_selection.hpp); --no-fine-tune keeps the
+// search's own pick. --max-parameters N is a budget: no network with more nonzero parameters is kept.
+// `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
+// the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <memory>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include <swatnn/swatnn.hpp>
 
@@ -24,6 +39,8 @@ struct arguments {
   std::string command, cornn, train, test, target = "-1", model, json, header, dot, csv, markdown, functions;
   bool all = false, fine_tune = true, quiet = false;
   int restarts = 4;
+  int jobs = 0;
+  int max_parameters = 0;  // 0: no budget  // cornn: functions run at a time; 0 = one per hardware thread
   std::uint64_t iterations = 8001, seed = 0;
   double l0 = 1e-6, l1 = 1e-5, neuron_count = 1e-3, mask_separation = 0.4;
 };
@@ -33,10 +50,11 @@ struct arguments {
                "swatnn: %s\n"
                "usage: swatnn search --cornn NAME [options]\n"
                "       swatnn search --train FILE [--test FILE] --target COLUMN [options]\n"
-               "       swatnn cornn --all [--functions A,B,...] [--csv FILE] [--markdown FILE] [options]\n"
+               "       swatnn cornn --all [--functions A,B,...] [--csv FILE] [--markdown FILE] [--jobs J] [options]\n"
                "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
                "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
-               "         --mask-separation W (0.4)  --json FILE  --header FILE  --dot FILE  --quiet\n",
+               "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --json FILE  --header FILE\n"
+               "         --dot FILE  --quiet\n",
                why.c_str());
   std::exit(2);
 }
@@ -75,6 +93,8 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--no-fine-tune") a.fine_tune = false;
     else if (flag == "--quiet") a.quiet = true;
     else if (flag == "--restarts") a.restarts = std::stoi(value());
+    else if (flag == "--jobs") a.jobs = std::stoi(value());
+    else if (flag == "--max-parameters") a.max_parameters = std::stoi(value());
     else if (flag == "--iterations") a.iterations = std::stoull(value());
     else if (flag == "--seed") a.seed = std::stoull(value());
     else if (flag == "--l0") number(a.l0);
@@ -85,6 +105,7 @@ arguments parse(int argc, char** argv) {
   }
   if (a.command == "search" && a.cornn.empty() == a.train.empty()) usage("search needs exactly one of --cornn or --train");
   if (a.command == "cornn" && !a.all && a.functions.empty()) usage("cornn needs --all or --functions A,B,...");
+  if (a.jobs < 0) usage("--jobs must be >= 0 (0: one per hardware thread)");
   return a;
 }
 
@@ -101,9 +122,9 @@ data::dataset load_data(const arguments& a, const std::string& cornn_name) {
 
 struct outcome {
   std::string name;
-  search_candidate<spec> found;
+  search_candidate<spec> found;  // the search's own pick, before fine-tuning
   double test_mse = 0, tuned_train = 0, tuned_validation = 0, tuned_test = 0, seconds = 0;
-  sparse_network<spec> final_network;
+  sparse_network<spec> final_network;  // the fine-tuned pick (the search's pick with --no-fine-tune)
 };
 
 double mse(const sparse_network<spec>& net, const data::split& s) {
@@ -116,7 +137,8 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
                            mask_separation{.weight = a.mask_separation}, neuron_count{.weight = a.neuron_count}};
   latent_search search(ae, regs, adam{},
                        {.restarts = a.restarts, .iterations = a.iterations, .seed = a.seed,
-                        .select_after = std::min<std::uint64_t>(3000, a.iterations / 2)});
+                        .select_after = std::min<std::uint64_t>(3000, a.iterations / 2),
+                        .max_parameters = a.max_parameters});
   progress_bar bar({.mode = a.quiet ? progress_mode::never : progress_mode::automatic});
   const auto result = search.run(d.train, d.validation, bar);
   outcome o;
@@ -125,8 +147,8 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
   o.test_mse = mse(o.found.network, d.test);
   o.final_network = o.found.network;
   if (a.fine_tune) {
-    const auto tuned = fine_tune(o.found.network, d.train, d.validation);
-    o.final_network = tuned.net;
+    const auto selection = fine_tune_candidates(result, d.train, d.validation);
+    o.final_network = selection.best().tuned.net;
   }
   o.tuned_train = mse(o.final_network, d.train);
   o.tuned_validation = mse(o.final_network, d.validation);
@@ -142,7 +164,8 @@ std::string activations_of(const sparse_network<spec>& net) {
     bool any = false;
     for (int j = 0; j < spec::max_width; ++j)
       if (net.layers[l].active[j]) {
-        s += (any ? " " : "") + std::string(activation_name(net.layers[l].activations[j]));
+        if (any) s += ' ';
+        s += activation_name(net.layers[l].activations[j]);
         any = true;
       }
     if (!any) s += "(none)";
@@ -152,13 +175,18 @@ std::string activations_of(const sparse_network<spec>& net) {
 
 void print_summary(const outcome& o, bool fine_tuned) {
   const auto& net = o.final_network;
+  const auto& searched = o.found.network;
   std::printf("\n%s: depth %d, %d active neurons, %d nonzero parameters (search %.1f s)\n", o.name.c_str(), net.depth,
               net.active_neurons(), net.nonzero_parameters(), o.seconds);
   std::printf("  activations by layer: %s\n", activations_of(net).c_str());
-  std::printf("  %-22s %-12s %-12s %-12s\n", "", "train MSE", "valid MSE", "test MSE");
-  std::printf("  %-22s %-12.4g %-12.4g %-12.4g\n", "after search", o.found.train_mse, o.found.validation_mse, o.test_mse);
-  if (fine_tuned)
-    std::printf("  %-22s %-12.4g %-12.4g %-12.4g\n", "after fine-tuning", o.tuned_train, o.tuned_validation, o.tuned_test);
+  std::printf("  %-34s %-12s %-12s %-12s\n", "", "train MSE", "valid MSE", "test MSE");
+  char label[64];
+  std::snprintf(label, sizeof label, "search pick (depth %d, %d params)", searched.depth, searched.nonzero_parameters());
+  std::printf("  %-34s %-12.4g %-12.4g %-12.4g\n", label, o.found.train_mse, o.found.validation_mse, o.test_mse);
+  if (fine_tuned) {
+    std::snprintf(label, sizeof label, "after fine-tuning (depth %d, %d)", net.depth, net.nonzero_parameters());
+    std::printf("  %-34s %-12.4g %-12.4g %-12.4g\n", label, o.tuned_train, o.tuned_validation, o.tuned_test);
+  }
 }
 
 void export_all(const outcome& o, const arguments& a, const data::dataset& d) {
@@ -194,25 +222,61 @@ int main(int argc, char** argv) try {
   }
 
   const auto names = a.all ? cornn::names() : split_names(a.functions);
-  std::vector<outcome> outcomes;
+  for (const auto& name : names) cornn::function(name);  // an unknown name fails before any work starts
+  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t jobs = std::min<std::size_t>(names.size(), a.jobs > 0 ? static_cast<std::size_t>(a.jobs) : hardware);
+  std::vector<outcome> outcomes(names.size());
+  std::vector<std::exception_ptr> failures(names.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex print;
   const auto start = std::chrono::steady_clock::now();
-  for (const auto& name : names) {
-    outcomes.push_back(run_one(ae, a, cornn::load(name)));
-    const auto& o = outcomes.back();
-    std::printf("%-18s depth %d  neurons %2d  params %3d  test MSE %.4g -> %.4g (fine-tuned)  %.1f s\n", name.c_str(),
-                o.final_network.depth, o.final_network.active_neurons(), o.final_network.nonzero_parameters(),
-                o.test_mse, o.tuned_test, o.seconds);
-    std::fflush(stdout);
+  // Each worker owns an autoencoder (its workspaces are per instance) and runs its searches on one thread.
+  auto worker = [&](ae_type& model) {
+#if defined(_OPENMP)
+    omp_set_num_threads(1);
+#endif
+    for (std::size_t k; (k = next.fetch_add(1)) < names.size();) {
+      try {
+        outcomes[k] = run_one(model, a, cornn::load(names[k]));
+      } catch (...) {
+        failures[k] = std::current_exception();
+        continue;
+      }
+      const auto& o = outcomes[k];
+      const std::lock_guard lock(print);
+      std::printf("%-18s depth %d  neurons %2d  params %3d  test MSE %.4g -> %.4g (fine-tuned)  %.1f s\n",
+                  names[k].c_str(), o.final_network.depth, o.final_network.active_neurons(),
+                  o.final_network.nonzero_parameters(), o.test_mse, o.tuned_test, o.seconds);
+      std::fflush(stdout);
+    }
+  };
+  if (jobs == 1) {
+    worker(ae);
+  } else {
+    std::vector<std::unique_ptr<ae_type>> models;
+    for (std::size_t j = 1; j < jobs; ++j) {
+      models.push_back(std::make_unique<ae_type>());
+      load_model(*models.back(), model);
+    }
+    std::vector<std::thread> threads;
+    for (auto& m : models) threads.emplace_back(worker, std::ref(*m));
+    worker(ae);
+    for (auto& t : threads) t.join();
   }
+  for (const auto& f : failures)
+    if (f) std::rethrow_exception(f);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%zu functions in %.1f s\n", outcomes.size(), total);
   if (!a.csv.empty()) {
     std::ofstream csv(a.csv);
-    csv << "function,depth,active_neurons,nonzero_parameters,search_train_mse,search_validation_mse,search_test_mse,"
-           "tuned_train_mse,tuned_validation_mse,tuned_test_mse,seconds\n";
+    // depth, active_neurons, nonzero_parameters and tuned_*: the final (fine-tuned) pick; search_*: the search's own
+    // pick before fine-tuning (another network when the tuned selection chose another candidate)
+    csv << "function,depth,active_neurons,nonzero_parameters,search_depth,search_parameters,search_train_mse,"
+           "search_validation_mse,search_test_mse,tuned_train_mse,tuned_validation_mse,tuned_test_mse,seconds\n";
     for (const auto& o : outcomes)
       csv << '"' << o.name << "\"," << o.final_network.depth << ',' << o.final_network.active_neurons() << ','
-          << o.final_network.nonzero_parameters() << ',' << o.found.train_mse << ',' << o.found.validation_mse << ','
+          << o.final_network.nonzero_parameters() << ',' << o.found.network.depth << ','
+          << o.found.network.nonzero_parameters() << ',' << o.found.train_mse << ',' << o.found.validation_mse << ','
           << o.test_mse << ',' << o.tuned_train << ',' << o.tuned_validation << ',' << o.tuned_test << ',' << o.seconds
           << '\n';
   }

@@ -52,6 +52,9 @@ struct latent_search_options {
   std::uint64_t select_after = 3000;     // candidates are scored from this iteration on (after annealing)
   std::uint64_t validation_every = 100;  // how often each latent's extracted network is scored on validation
   double selection_tolerance = 0.05;     // pick the smallest network within (1 + this) x the best validation MSE
+  int max_parameters = 0;                // > 0: a parameter budget; extracted networks with more nonzero
+                                         // parameters are never kept, so each latent keeps its best iterate
+                                         // within the budget (0: no budget)
 };
 
 template <network_spec_type S, class T = float>
@@ -198,6 +201,7 @@ class latent_search {
     if (!(o.weight_sharpness > 0) || !(o.neuron_sharpness > 0)) fail("gate sharpness must be > 0");
     if (o.validation_every < 1) fail("validation_every must be >= 1");
     if (!(o.selection_tolerance >= 0)) fail("selection_tolerance must be >= 0");
+    if (o.max_parameters < 0) fail("max_parameters must be >= 0 (0: no budget)");
   }
 
  private:
@@ -329,7 +333,7 @@ class latent_search {
   }
 
   // Extracts every latent's discrete network at the current iterate (the decoded matrices of this iteration) and
-  // keeps it when its validation MSE beats the latent's best so far.
+  // keeps it when it fits the parameter budget (if any) and its validation MSE beats the latent's best so far.
   void score(search_result<S, T>& result, std::uint64_t it) {
     int i = 0;
     boost::hana::for_each(Levels::as_tuple(), [&](auto depth_c) {
@@ -337,6 +341,7 @@ class latent_search {
       const row_matrix& decoded = ae_->template decode<depth>(latents_[i]);
       for (int b = 0; b < options_.restarts; ++b) {
         auto net = extract(view<const T>(decoded, b, depth), thresholds_[index(i, b)]);
+        if (options_.max_parameters > 0 && net.nonzero_parameters() > options_.max_parameters) continue;
         const double val = mean_squared_error(net.predict(x_validation_), y_validation_);
         auto& c = result.candidates[index(i, b)];
         if (std::isfinite(val) && val < c.validation_mse) {
@@ -372,7 +377,12 @@ class latent_search {
         best_so_far = c[k].validation_mse;
       }
     if (result.pareto.empty())
-      throw training_error("latent_search: no candidate produced a finite validation MSE");
+      throw training_error(options_.max_parameters > 0
+                               ? "latent_search: no extracted network had at most max_parameters = " +
+                                     std::to_string(options_.max_parameters) +
+                                     " nonzero parameters and a finite validation MSE; raise the budget, the sparsity "
+                                     "penalties or the restarts"
+                               : std::string("latent_search: no candidate produced a finite validation MSE"));
     const double best = c[result.pareto.back()].validation_mse;
     for (std::size_t k : result.pareto)
       if (c[k].validation_mse <= best * (1.0 + options_.selection_tolerance)) {

@@ -1,0 +1,71 @@
+// swatnn/search/tuned_selection.hpp: model selection AFTER fine-tuning (our addition; method.md §7). The search's
+// own pick compares extracted networks as they come out of the decoder; a smaller network often closes the gap
+// once its surviving weights are fine-tuned. fine_tune_candidates fine-tunes every candidate of a latent_search
+// result (each (level, restart) latent's best-validation network; candidates that produced no finite validation
+// MSE, e.g. none within a parameter budget, are skipped) and picks the smallest network whose tuned validation
+// MSE is within (1 + tolerance) of the best tuned validation MSE (ties: the lower validation MSE). Selection uses
+// the validation split only, never test.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <vector>
+
+#include <swatnn/data/dataset.hpp>
+#include <swatnn/error.hpp>
+#include <swatnn/search/fine_tune.hpp>
+#include <swatnn/search/latent_search.hpp>
+
+namespace swatnn {
+
+struct tuned_selection_options {
+  double tolerance = 0.05;       // the smallest network within (1 + tolerance) x the best tuned validation MSE
+  fine_tune_options<> tune = {};  // how each candidate is fine-tuned
+};
+
+template <network_spec_type S>
+struct tuned_candidate {
+  std::size_t candidate = 0;  // index into search_result::candidates
+  fine_tune_result<S> tuned;  // the fine-tuned network and its train / validation MSE
+};
+
+template <network_spec_type S>
+struct tuned_selection {
+  std::vector<tuned_candidate<S>> tuned;  // in candidate order
+  std::size_t chosen = 0;                 // index into `tuned`
+  const tuned_candidate<S>& best() const { return tuned.at(chosen); }
+};
+
+template <network_spec_type S>
+tuned_selection<S> fine_tune_candidates(const search_result<S, float>& result, const data::split& train,
+                                        const data::split& validation, const tuned_selection_options& options = {}) {
+  if (!(options.tolerance >= 0) || !std::isfinite(options.tolerance))
+    throw value_error("tuned_selection_options.tolerance must be finite and >= 0");
+  tuned_selection<S> selection;
+  for (std::size_t k = 0; k < result.candidates.size(); ++k) {
+    const auto& c = result.candidates[k];
+    if (!std::isfinite(c.validation_mse)) continue;
+    selection.tuned.push_back({.candidate = k, .tuned = fine_tune(c.network, train, validation, options.tune)});
+  }
+  if (selection.tuned.empty())
+    throw training_error("fine_tune_candidates: the search result has no candidate with a finite validation MSE");
+
+  double best = std::numeric_limits<double>::infinity();
+  for (const auto& t : selection.tuned) best = std::min(best, t.tuned.validation_mse);
+  if (!std::isfinite(best)) throw training_error("fine_tune_candidates: no fine-tuned candidate has a finite validation MSE");
+  bool found = false;
+  for (std::size_t k = 0; k < selection.tuned.size(); ++k) {
+    const auto& t = selection.tuned[k].tuned;
+    if (!(t.validation_mse <= best * (1.0 + options.tolerance))) continue;
+    const auto& current = selection.tuned[selection.chosen].tuned;
+    const int size = t.net.nonzero_parameters(), current_size = current.net.nonzero_parameters();
+    if (!found || size < current_size || (size == current_size && t.validation_mse < current.validation_mse)) {
+      selection.chosen = k;
+      found = true;
+    }
+  }
+  return selection;
+}
+
+}  // namespace swatnn

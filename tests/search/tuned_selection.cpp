@@ -1,0 +1,106 @@
+// Tests for the parameter budget of search/latent_search.hpp and for search/tuned_selection.hpp: candidates over
+// the budget are never kept, the budget error, and the pick after fine-tuning (every finite candidate tuned, the
+// documented rule, figures of the returned network, determinism, bad options).
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include <swatnn/autoencoder/multiscale_autoencoder.hpp>
+#include <swatnn/autoencoder/transformer_decoder.hpp>
+#include <swatnn/encoders/transformer_encoder.hpp>
+#include <swatnn/search/tuned_selection.hpp>
+
+using namespace swatnn;
+
+namespace {
+using tiny_ae = multiscale_autoencoder<transformer_encoder<{.dim = 8, .heads = 2, .blocks = 1}>,
+                                       transformer_decoder<{.heads = 2, .blocks = 1}>, scales<1, 2>, cpu, paper_spec, float>;
+
+data::split make_split(int n, unsigned seed) {
+  std::srand(seed);
+  data::split s;
+  s.x = cpu::matrix<float>::Random(n, 2);
+  s.y.resize(n, 1);
+  for (int i = 0; i < n; ++i) s.y(i, 0) = std::tanh(1.5f * s.x(i, 0) - s.x(i, 1)) * 0.8f;
+  return s;
+}
+
+const latent_search_options base{.restarts = 3, .iterations = 60, .seed = 5, .temperature = {.anneal_iterations = 30},
+                                 .select_after = 30, .validation_every = 10};
+
+double mse(const sparse_network<paper_spec, float>& net, const data::split& s) {
+  return static_cast<double>((net.predict(s.x) - s.y).squaredNorm()) / static_cast<double>(s.y.size());
+}
+}  // namespace
+
+TEST_CASE("a parameter budget keeps only networks within it") {
+  tiny_ae ae({.seed = 9});
+  const auto train = make_split(200, 1), validation = make_split(60, 2);
+  latent_search unbounded(ae, paper_regularizers(), adam{}, base);
+  const auto free_run = unbounded.run(train, validation);
+  int largest = 0, smallest = 1 << 30;
+  for (const auto& c : free_run.candidates) {
+    largest = std::max(largest, c.nonzero_parameters);
+    smallest = std::min(smallest, c.nonzero_parameters);
+  }
+  REQUIRE(largest > 3);
+
+  auto options = base;
+  options.max_parameters = largest - 1;  // at least one unbounded candidate no longer fits
+  latent_search bounded(ae, paper_regularizers(), adam{}, options);
+  const auto result = bounded.run(train, validation);
+  REQUIRE_FALSE(result.pareto.empty());
+  for (const auto& c : result.candidates)
+    if (std::isfinite(c.validation_mse)) {
+      CHECK(c.nonzero_parameters <= options.max_parameters);
+      CHECK(c.network.nonzero_parameters() == c.nonzero_parameters);
+    }
+  CHECK(result.best().nonzero_parameters <= options.max_parameters);
+
+  options.max_parameters = 1;  // nothing the decoders produce is this small: a clear error, not a silent pick
+  if (smallest > 1) {
+    latent_search impossible(ae, paper_regularizers(), adam{}, options);
+    CHECK_THROWS_WITH_AS(impossible.run(train, validation), doctest::Contains("max_parameters = 1"), training_error);
+  }
+  CHECK_THROWS_AS(latent_search(ae, paper_regularizers(), adam{}, {.max_parameters = -1}), value_error);
+}
+
+TEST_CASE("fine_tune_candidates tunes every finite candidate and picks the smallest within the tolerance") {
+  tiny_ae ae({.seed = 9});
+  const auto train = make_split(200, 1), validation = make_split(60, 2);
+  latent_search search(ae, paper_regularizers(), adam{}, base);
+  const auto result = search.run(train, validation);
+  const tuned_selection_options options{.tolerance = 0.05, .tune = {.max_iterations = 150, .patience = 50}};
+  const auto selection = fine_tune_candidates(result, train, validation, options);
+
+  std::size_t finite = 0;
+  for (const auto& c : result.candidates) finite += std::isfinite(c.validation_mse) ? 1 : 0;
+  REQUIRE(selection.tuned.size() == finite);
+  double best = INFINITY;
+  for (const auto& t : selection.tuned) {
+    const auto& c = result.candidates.at(t.candidate);
+    // fine-tuning keeps the structure and never ends worse on validation than where it started
+    CHECK(t.tuned.net.depth == c.network.depth);
+    CHECK(t.tuned.net.nonzero_parameters() <= c.network.nonzero_parameters());
+    CHECK(t.tuned.validation_mse <= c.validation_mse * (1 + 1e-6));
+    CHECK(t.tuned.validation_mse == doctest::Approx(mse(t.tuned.net, validation)).epsilon(1e-5));
+    best = std::min(best, t.tuned.validation_mse);
+  }
+  const auto& pick = selection.best().tuned;
+  CHECK(pick.validation_mse <= best * 1.05);
+  for (const auto& t : selection.tuned)
+    if (t.tuned.validation_mse <= best * 1.05) CHECK(t.tuned.net.nonzero_parameters() >= pick.net.nonzero_parameters());
+
+  // a tolerance of 0 picks the best tuned validation MSE
+  const auto strict = fine_tune_candidates(result, train, validation, {.tolerance = 0, .tune = options.tune});
+  CHECK(strict.best().tuned.validation_mse == best);
+
+  const auto again = fine_tune_candidates(result, train, validation, options);
+  CHECK(again.chosen == selection.chosen);
+  CHECK(again.best().tuned.validation_mse == pick.validation_mse);
+
+  CHECK_THROWS_AS(fine_tune_candidates(result, train, validation, {.tolerance = -1}), value_error);
+  search_result<paper_spec, float> empty;
+  empty.candidates.resize(2);  // no finite validation MSE
+  CHECK_THROWS_AS(fine_tune_candidates(empty, train, validation), training_error);
+}
