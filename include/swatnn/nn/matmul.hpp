@@ -2,13 +2,17 @@
 // Eigen's GEMM mallocs its packing buffers when they exceed EIGEN_STACK_ALLOCATION_LIMIT and always mallocs
 // one when it runs multi-threaded. matmul cuts the product into tiles whose packing buffers fit on the stack
 // and splits the larger output dimension across OpenMP threads itself (Eigen does not nest inside a parallel
-// region), so a forward+backward pass allocates nothing after its workspaces exist.
+// region), so a forward+backward pass allocates nothing after its workspaces exist. Row-major products with at
+// most 8 rows on the left go to small_matmul.hpp instead (no packing).
 #pragma once
 
 #include <Eigen/Core>
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
+
+#include <swatnn/nn/small_matmul.hpp>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -18,6 +22,11 @@ namespace swatnn::nn::detail {
 
 // Work (rows * cols * depth) under which a product stays on one thread (Eigen uses 50000 per thread).
 inline constexpr double matmul_min_work_per_thread = 50000.0;
+
+// A row-major expression whose rows are contiguous: small_matmul reads it in place.
+template <class X>
+inline constexpr bool row_major_direct = (std::decay_t<X>::Flags & Eigen::DirectAccessBit) != 0 &&
+                                         std::decay_t<X>::IsRowMajor && std::decay_t<X>::InnerStrideAtCompileTime == 1;
 
 // Threads worth using for `work` multiply-adds, bounded by Eigen::nbThreads().
 inline int matmul_threads(double work) {
@@ -37,6 +46,13 @@ void matmul(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
   if (k == 0) {
     if (!accumulate) dst.setZero();
     return;
+  }
+  if constexpr (row_major_direct<Dst> && row_major_direct<Lhs> && row_major_direct<Rhs>) {
+    if (m <= small_matmul_max_rows) {
+      small_matmul_nn(m, lhs.data(), lhs.outerStride(), rhs.data(), rhs.outerStride(), dst.data(), dst.outerStride(),
+                      k, n, accumulate);
+      return;
+    }
   }
   // Packing buffers are at most depth_tile x max(output tile dims) scalars; keep them under the stack limit.
   constexpr Eigen::Index limit = static_cast<Eigen::Index>(EIGEN_STACK_ALLOCATION_LIMIT / sizeof(scalar));
