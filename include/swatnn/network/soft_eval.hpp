@@ -10,10 +10,7 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
-#include <cstdint>
-#include <type_traits>
 #include <utility>
 #include <string>
 #include <vector>
@@ -150,7 +147,7 @@ class soft_eval<S, T, cpu> {
 
   // out[i] = bias + sum_k in[k][i] w[k] over the points: the products of one neuron, vectorized over points.
   template <int K>
-  static void combine(const T* const (&in)[K], const T (&w)[K], T bias, Eigen::Index n, T* out) {
+  static void combine(const T* const* in, const T* w, T bias, Eigen::Index n, T* out) {
 #pragma omp simd
     for (Eigen::Index i = 0; i < n; ++i) {
       T acc = bias;
@@ -162,7 +159,7 @@ class soft_eval<S, T, cpu> {
   // out[k] = sum_i in[k][i] d[i]: K dot products sharing d, with `lanes` independent partial sums per k (a fixed
   // summation order for a given build, so results are deterministic).
   template <int K>
-  static void dots(const T* const (&in)[K], const T* d, Eigen::Index n, T (&out)[K]) {
+  static void dots(const T* const* in, const T* d, Eigen::Index n, T* out) {
     constexpr int lanes = 8;
     T acc[K][lanes] = {};
     Eigen::Index i = 0;
@@ -178,21 +175,13 @@ class soft_eval<S, T, cpu> {
     }
   }
 
-  // 1 where x has its sign bit clear, else leaky_relu_slope: leaky_relu's derivative (1 at +0) without a branch,
-  // so the loops below vectorize even under the default -ftrapping-math.
-  static T leaky_gradient(T x) {
-    using bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    const T negative = static_cast<T>(std::bit_cast<bits>(x) >> (8 * sizeof(T) - 1));
-    return T(1) - (T(1) - T(leaky_relu_slope)) * negative;
-  }
-
   // The softmax weight of activation k is exactly 0 (underflow at low temperature): its value, its derivative and
   // its share of every gradient are exactly 0 as well, so the pass skips that activation.
   static bool uses(const T* g, activation a) { return g[1 + static_cast<int>(a)] != T(0); }
 
   // Hidden layer l of network b: pre-activations, the activations the neuron's softmax uses, and the mixed output.
   template <int FanIn>
-  void hidden_forward(const network& net, int b, int l, const T* const (&in)[FanIn]) {
+  void hidden_forward(const network& net, int b, int l, const T* const* in) {
     const Eigen::Index n = x_->rows();
     const auto weights = net.weights(l);
     const auto bias = net.bias(l);
@@ -242,18 +231,13 @@ class soft_eval<S, T, cpu> {
     const T* inputs[S::inputs];
     for (int k = 0; k < S::inputs; ++k) inputs[k] = col(*x_, k);
     hidden_forward<S::inputs>(net, b, 0, inputs);
-    for (int l = 1; l < depth_; ++l) {
-      const T* prev[width];
-      std::ranges::copy(columns_of(std::as_const(post_[l - 1]), b), prev);
-      hidden_forward<width>(net, b, l, prev);
-    }
-    const T* last[width];
-    std::ranges::copy(columns_of(std::as_const(post_[depth_ - 1]), b), last);
+    for (int l = 1; l < depth_; ++l) hidden_forward<width>(net, b, l, columns_of(std::as_const(post_[l - 1]), b).data());
+    const auto last = columns_of(std::as_const(post_[depth_ - 1]), b);
     const auto wo = net.output_weights();
     for (int o = 0; o < S::outputs; ++o) {
       T w[width];
       for (int j = 0; j < width; ++j) w[j] = wo(j, o);
-      combine<width>(last, w, net.output_bias()(o), n, col(outputs_, static_cast<Eigen::Index>(b) * S::outputs + o));
+      combine<width>(last.data(), w, net.output_bias()(o), n, col(outputs_, static_cast<Eigen::Index>(b) * S::outputs + o));
     }
   }
 
@@ -266,7 +250,7 @@ class soft_eval<S, T, cpu> {
     T sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
 #pragma omp simd reduction(+ : sum0, sum1, sum2, sum3)
     for (Eigen::Index i = 0; i < n; ++i) {
-      const T x = p[i], u = d[i], lg = leaky_gradient(x);
+      const T x = p[i], u = d[i], lg = leaky_relu_gradient(x);
       T slope = s2 * lg;
       sum2 += u * x * lg;
       if constexpr (Sigmoid) {
@@ -291,8 +275,8 @@ class soft_eval<S, T, cpu> {
 
   // dL/dW (fan-in x width) and dL/dinputs of a layer from dp, given its inputs' columns.
   template <int FanIn>
-  void layer_backward(const T* const (&in)[FanIn], const T* const (&dp)[width], const network& net,
-                      grad_network& grad, int l, T* const* grad_in) const {
+  void layer_backward(const T* const* in, const T* const* dp, const network& net, grad_network& grad, int l,
+                      T* const* grad_in) const {
     const Eigen::Index n = x_->rows();
     auto gw = grad.weights(l);
     for (int j = 0; j < width; ++j) {
@@ -318,18 +302,15 @@ class soft_eval<S, T, cpu> {
 
     const T* dy[S::outputs];
     for (int o = 0; o < S::outputs; ++o) dy[o] = col(grad_outputs, static_cast<Eigen::Index>(b) * S::outputs + o);
-    const T* last[width];
-    std::ranges::copy(columns_of(std::as_const(post_[depth_ - 1]), b), last);
+    const auto last = columns_of(std::as_const(post_[depth_ - 1]), b);
     const auto dh = columns_of(grad_post_, b);
     const auto dp = columns_of(grad_pre_, b);
-    const T* dp_in[width];
-    std::ranges::copy(dp, dp_in);
     {
       auto gwo = grad.output_weights();
       const auto wo = net.output_weights();
       for (int o = 0; o < S::outputs; ++o) {
         T acc[width];
-        dots<width>(last, dy[o], n, acc);
+        dots<width>(last.data(), dy[o], n, acc);
         for (int j = 0; j < width; ++j) gwo(j, o) = acc[j];
         const T* d = dy[o];
         T s = 0;
@@ -373,11 +354,9 @@ class soft_eval<S, T, cpu> {
         for (int k = 0; k < S::inputs; ++k) inputs[k] = col(*x_, k);
         T* gx[S::inputs];
         for (int k = 0; k < S::inputs; ++k) gx[k] = col(grad_x_, static_cast<Eigen::Index>(b) * S::inputs + k);
-        layer_backward<S::inputs>(inputs, dp_in, net, grad, 0, want_inputs ? gx : nullptr);
+        layer_backward<S::inputs>(inputs, dp.data(), net, grad, 0, want_inputs ? gx : nullptr);
       } else {
-        const T* prev[width];
-        std::ranges::copy(columns_of(std::as_const(post_[l - 1]), b), prev);
-        layer_backward<width>(prev, dp_in, net, grad, l, dh.data());
+        layer_backward<width>(columns_of(std::as_const(post_[l - 1]), b).data(), dp.data(), net, grad, l, dh.data());
       }
     }
   }

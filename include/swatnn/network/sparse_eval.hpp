@@ -1,8 +1,9 @@
 // swatnn/network/sparse_eval.hpp: differentiable evaluation of one discrete sparse_network on a batch of points
 // (hard activations, inactive neurons output 0), with a hand-written backward pass with respect to every weight
 // and bias (and optionally the inputs). Used by fine_tune (search/fine_tune.hpp) to train the surviving weights
-// of an extracted network. Forward equals sparse_network::predict up to rounding (both compute the same sums;
-// predict uses Eigen's blocked product, this one lazy products so that it allocates nothing).
+// of an extracted network. Forward equals sparse_network::predict up to float rounding (the same sums: predict uses
+// Eigen's blocked product and std::exp / std::tanh, this one lazy products, so that it allocates nothing, and
+// Eigen's vectorized logistic / tanh).
 // Workspaces are sized on the first call for a number of points and reused: calls after warm-up allocate nothing.
 #pragma once
 
@@ -50,8 +51,12 @@ class sparse_eval {
           out.setZero();
           continue;
         }
-        const auto p = pre.col(j);
-        for (Eigen::Index n = 0; n < p.size(); ++n) out(n) = apply_activation(layer.activations[j], p(n));
+        const auto p = pre.col(j).array();
+        switch (layer.activations[j]) {  // Eigen's vectorized functions (within float rounding of std::exp / tanh)
+          case activation::sigmoid: out.array() = p.logistic(); break;
+          case activation::tanh: out.array() = p.tanh(); break;
+          case activation::leaky_relu: out.array() = p.max(T(leaky_relu_slope) * p); break;
+        }
       }
     }
     outputs_.noalias() = post_[net.depth - 1].lazyProduct(net.output_weights);
@@ -102,7 +107,7 @@ class sparse_eval {
           case activation::sigmoid: dp.array() = dh.array() * h.array() * (T(1) - h.array()); break;
           case activation::tanh: dp.array() = dh.array() * (T(1) - h.array().square()); break;
           case activation::leaky_relu:
-            for (Eigen::Index n = 0; n < p.size(); ++n) dp(n) = p(n) > T(0) ? dh(n) : T(leaky_relu_slope) * dh(n);
+            for (Eigen::Index n = 0; n < p.size(); ++n) dp(n) = dh(n) * leaky_relu_gradient(p(n));
             break;
         }
       }
