@@ -68,3 +68,7 @@
 #include <swatnn/search/extract.hpp>
 #include <swatnn/search/fine_tune.hpp>
 #include <swatnn/search/latent_search.hpp>
+#include <swatnn/search/tuned_selection.hpp>
+
+// baselines the search is compared with
+#include <swatnn/baselines/dense.hpp>
