@@ -3,7 +3,8 @@
 //   swatnn search --train FILE [--test FILE] --target COL [options]
 //   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [--jobs J] [options]
 // Options: --model PATH, --restarts R, --iterations N, --seed S, --no-fine-tune, --l0 W, --l1 W,
-//          --neuron-count W, --mask-separation W, --max-parameters N, --json OUT, --header OUT, --dot OUT, --quiet
+//          --neuron-count W, --mask-separation W, --max-parameters N, --tune-iterations N, --tune-patience N,
+//          --json OUT, --header OUT, --dot OUT, --quiet
 // With fine-tuning (the default) every candidate the search returns is fine-tuned and the pick is the smallest
 // tuned network within 5 % of the best tuned validation MSE (search/tuned_selection.hpp); --no-fine-tune keeps the
 // search's own pick. --max-parameters N is a budget: no network with more nonzero parameters is kept.
@@ -22,6 +23,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #if defined(_OPENMP)
@@ -39,8 +41,9 @@ struct arguments {
   std::string command, cornn, train, test, target = "-1", model, json, header, dot, csv, markdown, functions;
   bool all = false, fine_tune = true, quiet = false;
   int restarts = 4;
-  int jobs = 0;
-  int max_parameters = 0;  // 0: no budget  // cornn: functions run at a time; 0 = one per hardware thread
+  int jobs = 0;                                     // cornn: functions run at a time; 0 = one per hardware thread
+  int max_parameters = 0;                           // 0: no budget
+  int tune_iterations = 2000, tune_patience = 200;  // fine-tuning of every candidate
   std::uint64_t iterations = 8001, seed = 0;
   double l0 = 1e-6, l1 = 1e-5, neuron_count = 1e-3, mask_separation = 0.4;
 };
@@ -53,8 +56,8 @@ struct arguments {
                "       swatnn cornn --all [--functions A,B,...] [--csv FILE] [--markdown FILE] [--jobs J] [options]\n"
                "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
                "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
-               "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --json FILE  --header FILE\n"
-               "         --dot FILE  --quiet\n",
+               "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --tune-iterations N (2000)\n"
+               "         --tune-patience N (200)  --json FILE  --header FILE  --dot FILE  --quiet\n",
                why.c_str());
   std::exit(2);
 }
@@ -78,6 +81,18 @@ arguments parse(int argc, char** argv) {
         usage(flag + " takes a number, got '" + v + "'");
       }
     };
+    auto integer = [&](auto& out) {
+      const std::string v = value();
+      std::size_t used = 0;
+      long long parsed = 0;
+      try {
+        parsed = std::stoll(v, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != v.size() || parsed < 0) usage(flag + " takes a whole number >= 0, got '" + v + "'");
+      out = static_cast<std::remove_reference_t<decltype(out)>>(parsed);
+    };
     if (flag == "--cornn") a.cornn = value();
     else if (flag == "--train") a.train = value();
     else if (flag == "--test") a.test = value();
@@ -92,11 +107,13 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--all") a.all = true;
     else if (flag == "--no-fine-tune") a.fine_tune = false;
     else if (flag == "--quiet") a.quiet = true;
-    else if (flag == "--restarts") a.restarts = std::stoi(value());
-    else if (flag == "--jobs") a.jobs = std::stoi(value());
-    else if (flag == "--max-parameters") a.max_parameters = std::stoi(value());
-    else if (flag == "--iterations") a.iterations = std::stoull(value());
-    else if (flag == "--seed") a.seed = std::stoull(value());
+    else if (flag == "--restarts") integer(a.restarts);
+    else if (flag == "--jobs") integer(a.jobs);
+    else if (flag == "--max-parameters") integer(a.max_parameters);
+    else if (flag == "--tune-iterations") integer(a.tune_iterations);
+    else if (flag == "--tune-patience") integer(a.tune_patience);
+    else if (flag == "--iterations") integer(a.iterations);
+    else if (flag == "--seed") integer(a.seed);
     else if (flag == "--l0") number(a.l0);
     else if (flag == "--l1") number(a.l1);
     else if (flag == "--neuron-count") number(a.neuron_count);
@@ -105,7 +122,6 @@ arguments parse(int argc, char** argv) {
   }
   if (a.command == "search" && a.cornn.empty() == a.train.empty()) usage("search needs exactly one of --cornn or --train");
   if (a.command == "cornn" && !a.all && a.functions.empty()) usage("cornn needs --all or --functions A,B,...");
-  if (a.jobs < 0) usage("--jobs must be >= 0 (0: one per hardware thread)");
   return a;
 }
 
@@ -147,7 +163,8 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
   o.test_mse = mse(o.found.network, d.test);
   o.final_network = o.found.network;
   if (a.fine_tune) {
-    const auto selection = fine_tune_candidates(result, d.train, d.validation);
+    const auto selection = fine_tune_candidates(
+        result, d.train, d.validation, {.tune = {.max_iterations = a.tune_iterations, .patience = a.tune_patience}});
     o.final_network = selection.best().tuned.net;
   }
   o.tuned_train = mse(o.final_network, d.train);

@@ -7,7 +7,8 @@
 // 0.001 on t by default). After annealing, every `validation_every` iterations each latent's discrete network is
 // extracted and scored on the VALIDATION split (never test); each latent keeps its best. The result lists all
 // candidates, their Pareto front (validation MSE vs nonzero parameters) and the pick: the smallest network whose
-// validation MSE is within `selection_tolerance` of the best.
+// validation MSE is within `selection_tolerance` of the best. With a parameter budget (`max_parameters`) only
+// extracted networks within it are ever kept. search/tuned_selection.hpp picks after fine-tuning instead.
 #pragma once
 
 #include <algorithm>
