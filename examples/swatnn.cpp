@@ -193,8 +193,8 @@ std::string activations_of(const sparse_network<spec>& net) {
 void print_summary(const outcome& o, bool fine_tuned) {
   const auto& net = o.final_network;
   const auto& searched = o.found.network;
-  std::printf("\n%s: depth %d, %d active neurons, %d nonzero parameters (search %.1f s)\n", o.name.c_str(), net.depth,
-              net.active_neurons(), net.nonzero_parameters(), o.seconds);
+  std::printf("\n%s: depth %d, %d active neurons, %d nonzero parameters (search and fine-tuning %.1f s)\n",
+              o.name.c_str(), net.depth, net.active_neurons(), net.nonzero_parameters(), o.seconds);
   std::printf("  activations by layer: %s\n", activations_of(net).c_str());
   std::printf("  %-34s %-12s %-12s %-12s\n", "", "train MSE", "valid MSE", "test MSE");
   char label[64];
