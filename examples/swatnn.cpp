@@ -3,10 +3,10 @@
 //   swatnn search --train FILE [--test FILE] --target COL [options]
 //   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [--jobs J] [options]
 // Options: --model PATH, --restarts R, --iterations N, --seed S, --no-fine-tune, --l0 W, --l1 W,
-//          --neuron-count W, --mask-separation W, --max-parameters N, --tune-iterations N, --tune-patience N,
-//          --json OUT, --header OUT, --dot OUT, --quiet
+//          --neuron-count W, --mask-separation W, --max-parameters N, --selection-tolerance F, --tune-iterations N,
+//          --tune-patience N, --json OUT, --header OUT, --dot OUT, --quiet
 // With fine-tuning (the default) every candidate the search returns is fine-tuned and the pick is the smallest
-// tuned network within 5 % of the best tuned validation MSE (search/tuned_selection.hpp); --no-fine-tune keeps the
+// tuned network within 5 % (--selection-tolerance 0.05) of the best tuned validation MSE (search/tuned_selection.hpp); --no-fine-tune keeps the
 // search's own pick. --max-parameters N is a budget: no network with more nonzero parameters is kept.
 // `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
 // the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
@@ -46,6 +46,7 @@ struct arguments {
   int tune_iterations = 2000, tune_patience = 200;  // fine-tuning of every candidate
   std::uint64_t iterations = 8001, seed = 0;
   double l0 = 1e-6, l1 = 1e-5, neuron_count = 1e-3, mask_separation = 0.4;
+  double selection_tolerance = 0.05;  // the smallest network within (1 + this) x the best validation MSE
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -57,7 +58,8 @@ struct arguments {
                "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
                "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
                "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --tune-iterations N (2000)\n"
-               "         --tune-patience N (200)  --json FILE  --header FILE  --dot FILE  --quiet\n",
+               "         --tune-patience N (200)  --selection-tolerance F (0.05)  --json FILE  --header FILE\n"
+               "         --dot FILE  --quiet\n",
                why.c_str());
   std::exit(2);
 }
@@ -118,6 +120,7 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--l1") number(a.l1);
     else if (flag == "--neuron-count") number(a.neuron_count);
     else if (flag == "--mask-separation") number(a.mask_separation);
+    else if (flag == "--selection-tolerance") number(a.selection_tolerance);
     else usage("unknown option " + flag);
   }
   if (a.command == "search" && a.cornn.empty() == a.train.empty()) usage("search needs exactly one of --cornn or --train");
@@ -154,6 +157,7 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
   latent_search search(ae, regs, adam{},
                        {.restarts = a.restarts, .iterations = a.iterations, .seed = a.seed,
                         .select_after = std::min<std::uint64_t>(3000, a.iterations / 2),
+                        .selection_tolerance = a.selection_tolerance,
                         .max_parameters = a.max_parameters});
   progress_bar bar({.mode = a.quiet ? progress_mode::never : progress_mode::automatic});
   const auto result = search.run(d.train, d.validation, bar);
@@ -164,7 +168,8 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
   o.final_network = o.found.network;
   if (a.fine_tune) {
     const auto selection = fine_tune_candidates(
-        result, d.train, d.validation, {.tune = {.max_iterations = a.tune_iterations, .patience = a.tune_patience}});
+        result, d.train, d.validation,
+        {.tolerance = a.selection_tolerance, .tune = {.max_iterations = a.tune_iterations, .patience = a.tune_patience}});
     o.final_network = selection.best().tuned.net;
   }
   o.tuned_train = mse(o.final_network, d.train);
