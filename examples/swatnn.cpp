@@ -3,11 +3,12 @@
 //   swatnn search --train FILE [--test FILE] --target COL [options]
 //   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [--jobs J] [options]
 // Options: --model PATH, --restarts R, --iterations N, --seed S, --no-fine-tune, --l0 W, --l1 W,
-//          --neuron-count W, --mask-separation W, --max-parameters N, --selection-tolerance F, --tune-iterations N,
-//          --tune-patience N, --json OUT, --header OUT, --dot OUT, --quiet
+//          --neuron-count W, --mask-separation W, --max-parameters N, --selection-tolerance F, --tune-method adam|lm,
+//          --tune-iterations N, --tune-patience N, --json OUT, --header OUT, --dot OUT, --quiet
 // With fine-tuning (the default) every candidate the search returns is fine-tuned and the pick is the smallest
 // tuned network within 5 % (--selection-tolerance 0.05) of the best tuned validation MSE (search/tuned_selection.hpp); --no-fine-tune keeps the
-// search's own pick. --max-parameters N is a budget: no network with more nonzero parameters is kept.
+// search's own pick. --tune-method lm fine-tunes by Levenberg-Marquardt (search/fine_tune_lm.hpp) instead of Adam.
+// --max-parameters N is a budget: no network with more nonzero parameters is kept.
 // `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
 // the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
 #include <chrono>
@@ -43,7 +44,8 @@ struct arguments {
   int restarts = 4;
   int jobs = 0;                                     // cornn: functions run at a time; 0 = one per hardware thread
   int max_parameters = 0;                           // 0: no budget
-  int tune_iterations = 2000, tune_patience = 200;  // fine-tuning of every candidate
+  std::string tune_method = "adam";                // fine-tuning of every candidate: adam or lm
+  int tune_iterations = -1, tune_patience = -1;     // -1: the method's default (adam 2000 / 200, lm 500 / 50)
   std::uint64_t iterations = 8001, seed = 0;
   double l0 = 1e-6, l1 = 1e-5, neuron_count = 1e-3, mask_separation = 0.4;
   double selection_tolerance = 0.05;  // the smallest network within (1 + this) x the best validation MSE
@@ -57,9 +59,9 @@ struct arguments {
                "       swatnn cornn --all [--functions A,B,...] [--csv FILE] [--markdown FILE] [--jobs J] [options]\n"
                "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
                "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
-               "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --tune-iterations N (2000)\n"
-               "         --tune-patience N (200)  --selection-tolerance F (0.05)  --json FILE  --header FILE\n"
-               "         --dot FILE  --quiet\n",
+               "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --selection-tolerance F (0.05)\n"
+               "         --tune-method adam|lm (adam)  --tune-iterations N (adam 2000, lm 500)\n"
+               "         --tune-patience N (adam 200, lm 50)  --json FILE  --header FILE  --dot FILE  --quiet\n",
                why.c_str());
   std::exit(2);
 }
@@ -112,6 +114,7 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--restarts") integer(a.restarts);
     else if (flag == "--jobs") integer(a.jobs);
     else if (flag == "--max-parameters") integer(a.max_parameters);
+    else if (flag == "--tune-method") a.tune_method = value();
     else if (flag == "--tune-iterations") integer(a.tune_iterations);
     else if (flag == "--tune-patience") integer(a.tune_patience);
     else if (flag == "--iterations") integer(a.iterations);
@@ -123,6 +126,7 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--selection-tolerance") number(a.selection_tolerance);
     else usage("unknown option " + flag);
   }
+  if (a.tune_method != "adam" && a.tune_method != "lm") usage("--tune-method takes adam or lm, got '" + a.tune_method + "'");
   if (a.command == "search" && a.cornn.empty() == a.train.empty()) usage("search needs exactly one of --cornn or --train");
   if (a.command == "cornn" && !a.all && a.functions.empty()) usage("cornn needs --all or --functions A,B,...");
   return a;
@@ -167,9 +171,17 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
   o.test_mse = mse(o.found.network, d.test);
   o.final_network = o.found.network;
   if (a.fine_tune) {
-    const auto selection = fine_tune_candidates(
-        result, d.train, d.validation,
-        {.tolerance = a.selection_tolerance, .tune = {.max_iterations = a.tune_iterations, .patience = a.tune_patience}});
+    tuned_selection_options options{.tolerance = a.selection_tolerance};
+    auto given = [](int value, int fallback) { return value >= 0 ? value : fallback; };
+    if (a.tune_method == "lm") {
+      options.method = fine_tuner::levenberg_marquardt;
+      options.lm.max_iterations = given(a.tune_iterations, options.lm.max_iterations);
+      options.lm.patience = given(a.tune_patience, options.lm.patience);
+    } else {
+      options.tune.max_iterations = given(a.tune_iterations, options.tune.max_iterations);
+      options.tune.patience = given(a.tune_patience, options.tune.patience);
+    }
+    const auto selection = fine_tune_candidates(result, d.train, d.validation, options);
     o.final_network = selection.best().tuned.net;
   }
   o.tuned_train = mse(o.final_network, d.train);

@@ -67,6 +67,7 @@
 #include <swatnn/regularizers/weight_penalties.hpp>
 #include <swatnn/search/extract.hpp>
 #include <swatnn/search/fine_tune.hpp>
+#include <swatnn/search/fine_tune_lm.hpp>
 #include <swatnn/search/latent_search.hpp>
 #include <swatnn/search/tuned_selection.hpp>
 

@@ -1,6 +1,7 @@
 // Tests for baselines/dense.hpp: the dense one-hidden-layer reference network (shape and parameter count,
 // Xavier initialization, determinism for a seed, training on CORNN Sphere far below the constant predictor,
-// early stopping keeps the best validation iterate, runtime width inside a wider spec, errors on bad input).
+// early stopping keeps the best validation iterate, Levenberg-Marquardt training, runtime width inside a wider
+// spec, errors on bad input).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -123,6 +124,27 @@ TEST_CASE("train_dense on CORNN Sphere goes far below the constant predictor and
   CHECK(z.iterations == 0);
   CHECK(same_parameters(z.net, start));
   CHECK(z.validation_mse == doctest::Approx(start_validation).epsilon(1e-4));
+}
+
+TEST_CASE("train_dense with Levenberg-Marquardt fits CORNN Sphere closer than Adam in far fewer steps") {
+  using S = dense_spec<10>;
+  const auto& d = sphere();
+  const auto adam_run = train_dense<S>(d, {.max_iterations = 400, .patience = 100, .seed = 0});
+  const auto lm = train_dense<S>(d, {.seed = 0, .method = fine_tuner::levenberg_marquardt,
+                                     .lm = {.max_iterations = 40, .patience = 10}});
+  MESSAGE("Sphere 2-10-1: Adam (400 updates) validation " << adam_run.validation_mse << ", LM (" << lm.iterations
+                                                         << " steps) " << lm.validation_mse);
+  CHECK(lm.parameters == 41);
+  CHECK(lm.iterations <= 40);
+  CHECK(lm.validation_mse < 0.1 * adam_run.validation_mse);
+  CHECK(lm.validation_mse == doctest::Approx(dense_mse(lm.net, d.validation)).epsilon(1e-4));
+  CHECK(lm.test_mse == doctest::Approx(dense_mse(lm.net, d.test)).epsilon(1e-9));
+  // callbacks are Adam's only
+  struct never_stop {
+    bool step(const step_info<float>&) { return false; }
+  } cb;
+  CHECK_THROWS_WITH_AS(train_dense<S>(d.train, d.validation, {.method = fine_tuner::levenberg_marquardt}, cb),
+                       doctest::Contains("callbacks"), value_error);
 }
 
 TEST_CASE("a width-10 network in a wider spec trains like the exact spec") {

@@ -183,3 +183,61 @@ TEST_CASE("at low temperature soft eval skips activations whose softmax weight u
   CHECK((g_f.cast<double>() - g_d).cwiseAbs().maxCoeff() < 1e-3 * gscale);
   CHECK((gx_f.cast<double>() - gx_d).cwiseAbs().maxCoeff() < 1e-3 * (1.0 + gx_d.cwiseAbs().maxCoeff()));
 }
+
+TEST_CASE("soft eval skips neurons whose mask gate underflows to 0, with the same results") {
+  // Mask logits below about -88 give sigmoid = 0 exactly in float (the search's sharpened masks of switched-off
+  // neurons), and the float evaluation skips those neurons; in double the gate is tiny but not 0, so the double
+  // evaluation of the same tokens computes them. Outputs and gradients must agree to float precision.
+  const int d = 3, networks = 4;
+  auto tokens_d = random_tokens<double>(networks, d, 321);
+  int skipped = 0;
+  for (int b = 0; b < networks; ++b) {
+    network_view<paper_spec, double> v(tokens_d.data() + b * 7 * tokens_d.cols(), d, tokens_d.cols());
+    for (int l = 0; l < d; ++l)
+      for (int j = (b + l) % 2; j < 7; j += 2) {  // about half of the neurons, differently per layer
+        v.mask_logits(l)(j) = -90.0 - 10.0 * j;
+        ++skipped;
+      }
+  }
+  const cpu::row_matrix<float> tokens_f = tokens_d.cast<float>();
+  tokens_d = tokens_f.cast<double>();
+  REQUIRE(1.0f / (1.0f + std::exp(90.0f)) == 0.0f);  // the float gate is exactly 0: the skip path runs
+  REQUIRE(skipped > 30);
+  cpu::matrix<float> x_f = cpu::matrix<float>::Random(300, 2);
+  const cpu::matrix<double> x_d = x_f.cast<double>();
+
+  for (const float temperature : {1.0f, 0.01f}) {
+    CAPTURE(temperature);
+    soft_eval<paper_spec, float> eval_f;
+    soft_eval<paper_spec, double> eval_d;
+    const auto& y_f = eval_f.forward(tokens_f, d, x_f, temperature);
+    const auto& y_d = eval_d.forward(tokens_d, d, x_d, temperature);
+    const double scale = 1.0 + y_d.cwiseAbs().maxCoeff();
+    CHECK((y_f.cast<double>() - y_d).cwiseAbs().maxCoeff() < 1e-4 * scale);
+
+    const cpu::matrix<float> up_f = cpu::matrix<float>::Random(300, networks);
+    const cpu::matrix<double> up_d = up_f.cast<double>();
+    cpu::row_matrix<float> g_f(tokens_f.rows(), tokens_f.cols());
+    cpu::row_matrix<double> g_d(tokens_d.rows(), tokens_d.cols());
+    cpu::matrix<float> gx_f;
+    cpu::matrix<double> gx_d;
+    eval_f.backward(up_f, g_f, &gx_f);
+    eval_d.backward(up_d, g_d, &gx_d);
+    g_f.rightCols(3).setZero();
+    g_d.rightCols(3).setZero();
+    const double gscale = 1.0 + g_d.cwiseAbs().maxCoeff();
+    CHECK((g_f.cast<double>() - g_d).cwiseAbs().maxCoeff() < 1e-3 * gscale);
+    CHECK((gx_f.cast<double>() - gx_d).cwiseAbs().maxCoeff() < 1e-3 * (1.0 + gx_d.cwiseAbs().maxCoeff()));
+    // a skipped neuron's slots get exactly 0: its bias, activation logits, mask logit, incoming and outgoing weights
+    network_view<paper_spec, const float> gv(g_f.data(), d, g_f.cols());
+    for (int l = 0; l < d; ++l)
+      for (int j = l % 2; j < 7; j += 2) {
+        CHECK(gv.bias(l)(j) == 0.0f);
+        CHECK(gv.mask_logits(l)(j) == 0.0f);
+        CHECK(gv.activation_logits(l).row(j).cwiseAbs().maxCoeff() == 0.0f);
+        CHECK(gv.weights(l).col(j).cwiseAbs().maxCoeff() == 0.0f);  // incoming
+        CHECK((l + 1 < d ? gv.weights(l + 1).row(j).cwiseAbs().maxCoeff()
+                         : gv.output_weights().row(j).cwiseAbs().maxCoeff()) == 0.0f);  // outgoing
+      }
+  }
+}

@@ -1,10 +1,15 @@
 // Tests for search/latent_search.hpp: the gradient of one search iteration (gates, soft eval, penalties,
 // decoders) against finite differences in double for every latent cell and threshold, a whole run's result
-// (candidates, Pareto front, the selection rule, clamped thresholds), determinism, and errors.
+// (candidates, Pareto front, the selection rule, clamped thresholds), determinism (also across thread counts),
+// and errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <span>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include <swatnn/autoencoder/multiscale_autoencoder.hpp>
 #include <swatnn/autoencoder/transformer_decoder.hpp>
@@ -100,6 +105,35 @@ TEST_CASE("a search run returns every candidate, a Pareto front and the document
   CHECK(repeat.chosen == result.chosen);
   CHECK(repeat.best().validation_mse == result.best().validation_mse);
 }
+
+#if defined(_OPENMP)
+TEST_CASE("a search gives the same result on one thread and on two, where its levels run in parallel") {
+  tiny_ae<float> ae({.seed = 3});
+  const auto train = make_split(300, 1), validation = make_split(60, 2);
+  const latent_search_options options{.restarts = 2, .iterations = 60, .seed = 8,
+                                      .temperature = {.anneal_iterations = 30}, .select_after = 30,
+                                      .validation_every = 10};
+  const int threads_before = omp_get_max_threads();
+  auto run_on = [&](int threads) {
+    omp_set_num_threads(threads);
+    latent_search search(ae, paper_regularizers(), adam{}, options);
+    return search.run(train, validation);
+  };
+  const auto one = run_on(1);
+  const auto two = run_on(2);
+  omp_set_num_threads(threads_before);
+  REQUIRE(one.candidates.size() == two.candidates.size());
+  for (std::size_t k = 0; k < one.candidates.size(); ++k) {
+    CAPTURE(k);
+    CHECK(one.candidates[k].validation_mse == two.candidates[k].validation_mse);
+    CHECK(one.candidates[k].iteration == two.candidates[k].iteration);
+    CHECK(one.candidates[k].nonzero_parameters == two.candidates[k].nonzero_parameters);
+  }
+  REQUIRE(one.curve.size() == two.curve.size());
+  for (std::size_t k = 0; k < one.curve.size(); ++k) CHECK(one.curve[k].best_loss_by_level == two.curve[k].best_loss_by_level);
+  CHECK(one.chosen == two.chosen);
+}
+#endif
 
 TEST_CASE("a search stopped by a callback still returns the networks where it stopped") {
   tiny_ae<float> ae({.seed = 9});

@@ -1,9 +1,13 @@
 // Tests for the parameter budget of search/latent_search.hpp and for search/tuned_selection.hpp: candidates over
 // the budget are never kept, the budget error, and the pick after fine-tuning (every finite candidate tuned, the
-// documented rule, figures of the returned network, determinism, bad options).
+// documented rule, figures of the returned network, determinism also across thread counts, bad options).
 #include <doctest/doctest.h>
 
 #include <cmath>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include <swatnn/autoencoder/multiscale_autoencoder.hpp>
 #include <swatnn/autoencoder/transformer_decoder.hpp>
@@ -98,9 +102,47 @@ TEST_CASE("fine_tune_candidates tunes every finite candidate and picks the small
   const auto again = fine_tune_candidates(result, train, validation, options);
   CHECK(again.chosen == selection.chosen);
   CHECK(again.best().tuned.validation_mse == pick.validation_mse);
+#if defined(_OPENMP)
+  // candidates are tuned in parallel with several threads: every tuned network is the one-thread result
+  const int threads_before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const auto one = fine_tune_candidates(result, train, validation, options);
+  omp_set_num_threads(2);
+  const auto two = fine_tune_candidates(result, train, validation, options);
+  omp_set_num_threads(threads_before);
+  REQUIRE(one.tuned.size() == two.tuned.size());
+  for (std::size_t k = 0; k < one.tuned.size(); ++k) {
+    CHECK(one.tuned[k].candidate == two.tuned[k].candidate);
+    CHECK(one.tuned[k].tuned.validation_mse == two.tuned[k].tuned.validation_mse);
+    CHECK(one.tuned[k].tuned.validation_curve == two.tuned[k].tuned.validation_curve);
+  }
+  CHECK(one.chosen == two.chosen);
+#endif
 
   CHECK_THROWS_AS(fine_tune_candidates(result, train, validation, {.tolerance = -1}), value_error);
   search_result<paper_spec, float> empty;
   empty.candidates.resize(2);  // no finite validation MSE
   CHECK_THROWS_AS(fine_tune_candidates(empty, train, validation), training_error);
+}
+
+TEST_CASE("fine_tune_candidates with Levenberg-Marquardt tunes every candidate by the same contract") {
+  tiny_ae ae({.seed = 9});
+  const auto train = make_split(200, 1), validation = make_split(60, 2);
+  latent_search search(ae, paper_regularizers(), adam{}, base);
+  const auto result = search.run(train, validation);
+  const tuned_selection_options options{.tolerance = 0.05, .method = fine_tuner::levenberg_marquardt,
+                                        .lm = {.max_iterations = 30, .patience = 10}};
+  const auto selection = fine_tune_candidates(result, train, validation, options);
+  REQUIRE_FALSE(selection.tuned.empty());
+  double best = INFINITY;
+  for (const auto& t : selection.tuned) {
+    const auto& c = result.candidates.at(t.candidate);
+    CHECK(t.tuned.net.depth == c.network.depth);
+    CHECK(t.tuned.net.nonzero_parameters() <= c.network.nonzero_parameters());
+    CHECK(t.tuned.validation_mse <= c.validation_mse * (1 + 1e-6));
+    CHECK(t.tuned.iterations <= 30);
+    CHECK(t.tuned.validation_mse == doctest::Approx(mse(t.tuned.net, validation)).epsilon(1e-5));
+    best = std::min(best, t.tuned.validation_mse);
+  }
+  CHECK(selection.best().tuned.validation_mse <= best * 1.05);
 }

@@ -1,8 +1,8 @@
 // swatnn/baselines/dense.hpp: the dense reference network that searched networks are compared with: ONE hidden
 // layer of `width` neurons, all active and all with the same activation (tanh by default), fully connected to
 // the inputs and the outputs, Xavier/Glorot-uniform weights and zero biases at the start, every weight and bias
-// trained with Adam (full batch by default) and early-stopped on the validation split (the best validation
-// iterate is kept). For 2 inputs and 1 output this is the 2-10-1 tanh network of 41 parameters the SWAT-NN
+// trained with Adam (full batch by default; or by Levenberg-Marquardt, dense_options::method) and early-stopped on
+// the validation split (the best validation iterate is kept). For 2 inputs and 1 output this is the 2-10-1 tanh network of 41 parameters the SWAT-NN
 // comparison uses. Built from the library's own parts: a sparse_network with depth 1 whose weights are all
 // nonzero, trained by fine_tune (search/fine_tune.hpp), which trains exactly the nonzero parameters.
 #pragma once
@@ -24,6 +24,7 @@
 #include <swatnn/nn/init.hpp>
 #include <swatnn/optim/adam.hpp>
 #include <swatnn/search/fine_tune.hpp>
+#include <swatnn/search/fine_tune_lm.hpp>
 
 namespace swatnn::baselines {
 
@@ -44,6 +45,8 @@ struct dense_options {
   int batch = 0;                                     // 0 = full batch; else points per update (seeded reshuffle)
   std::uint64_t seed = 0;                            // seeds the initial weights (and the mini-batch order)
   double init_gain = 1.0;                            // Xavier gain: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))
+  fine_tuner method = fine_tuner::adam;              // adam: the fields above; levenberg_marquardt: `lm`
+  levenberg_marquardt_options lm = {};               // for fine_tuner::levenberg_marquardt (full batch)
 };
 
 template <network_spec_type S>
@@ -146,14 +149,21 @@ dense_result<S> train_dense(const data::split& train, const data::split& validat
     throw value_error("swatnn::baselines::train_dense: dense_options.batch = " + std::to_string(options.batch) +
                       " exceeds the " + std::to_string(train.size()) + " training rows");
   auto net = make_dense<S>(options.width, options.hidden_activation, options.seed, options.init_gain);
-  auto tuned = fine_tune(std::move(net), train, validation,
-                         fine_tune_options<adam>{.optimizer = options.optimizer,
-                                                 .max_iterations = options.max_iterations,
-                                                 .patience = options.patience,
-                                                 .min_delta = options.min_delta,
-                                                 .batch = options.batch,
-                                                 .seed = options.seed},
-                         std::forward<Callbacks>(callbacks)...);
+  fine_tune_result<S> tuned;
+  if (options.method == fine_tuner::levenberg_marquardt) {
+    if constexpr (sizeof...(Callbacks) > 0)
+      throw value_error("swatnn::baselines::train_dense: callbacks are only called with fine_tuner::adam");
+    tuned = fine_tune_lm(std::move(net), train, validation, options.lm);
+  } else {
+    tuned = fine_tune(std::move(net), train, validation,
+                      fine_tune_options<adam>{.optimizer = options.optimizer,
+                                              .max_iterations = options.max_iterations,
+                                              .patience = options.patience,
+                                              .min_delta = options.min_delta,
+                                              .batch = options.batch,
+                                              .seed = options.seed},
+                      std::forward<Callbacks>(callbacks)...);
+  }
   dense_result<S> r;
   r.net = std::move(tuned.net);
   r.width = options.width;

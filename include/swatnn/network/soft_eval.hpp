@@ -140,6 +140,7 @@ class soft_eval<S, T, cpu> {
   T* gate(int b, int l, int j) {
     return gates_.data() + ((static_cast<std::size_t>(b) * S::max_depth + l) * width + j) * (1 + activation_count);
   }
+  const T* gate(int b, int l, int j) const { return const_cast<soft_eval*>(this)->gate(b, l, j); }
 
   // Column c of a column-major workspace.
   static const T* col(const matrix& m, Eigen::Index c) { return m.data() + c * m.rows(); }
@@ -175,9 +176,38 @@ class soft_eval<S, T, cpu> {
     }
   }
 
+  // combine / dots over the first `count` (<= K) entries, unrolled for each count.
+  template <int K>
+  static void combine_n(int count, const T* const* in, const T* w, T bias, Eigen::Index n, T* out) {
+    if constexpr (K > 0)
+      if (count < K) return combine_n<K - 1>(count, in, w, bias, n, out);
+    combine<K>(in, w, bias, n, out);
+  }
+  template <int K>
+  static void dots_n(int count, const T* const* in, const T* d, Eigen::Index n, T* out) {
+    if constexpr (K > 0) {
+      if (count < K) return dots_n<K - 1>(count, in, d, n, out);
+      dots<K>(in, d, n, out);
+    }
+  }
+
+  // The neurons of layer l (or every input for l < 0) that are not off: their indices, and their count.
+  int active(int b, int l, int fan, int* index) const {
+    int count = 0;
+    for (int k = 0; k < fan; ++k)
+      if (l < 0 || !off(gate(b, l, k))) index[count++] = k;
+    return count;
+  }
+
   // The softmax weight of activation k is exactly 0 (underflow at low temperature): its value, its derivative and
   // its share of every gradient are exactly 0 as well, so the pass skips that activation.
   static bool uses(const T* g, activation a) { return g[1 + static_cast<int>(a)] != T(0); }
+  // The mask gate sigmoid(mask logit) is exactly 0 (float underflow for a logit below about -88, as the search's
+  // sharpened masks give for switched-off neurons): the neuron's output is exactly 0, and so are its
+  // pre-activation's gradient and the gradients of its bias, activation logits, mask logit, incoming and outgoing
+  // weights. The pass skips the neuron: it computes nothing for it, leaves it out of the products of the layer
+  // above and of the backward pass, and its gradient slots keep the 0 they start with.
+  static bool off(const T* g) { return g[0] == T(0); }
 
   // Hidden layer l of network b: pre-activations, the activations the neuron's softmax uses, and the mixed output.
   template <int FanIn>
@@ -187,6 +217,10 @@ class soft_eval<S, T, cpu> {
     const auto bias = net.bias(l);
     const auto logits = net.activation_logits(l);
     const auto masks = net.mask_logits(l);
+    int from[FanIn];  // the inputs that are not exactly 0 (switched-off neurons of the layer below are)
+    const int count = active(b, l - 1, FanIn, from);
+    const T* in_active[FanIn];
+    for (int i = 0; i < count; ++i) in_active[i] = in[from[i]];
     for (int j = 0; j < width; ++j) {
       T* g = gate(b, l, j);
       g[0] = T(1) / (T(1) + std::exp(-masks(j)));
@@ -195,11 +229,12 @@ class soft_eval<S, T, cpu> {
       for (int k = 0; k < activation_count; ++k) sum += (g[1 + k] = std::exp((logits(j, k) - top) / temperature_));
       for (int k = 0; k < activation_count; ++k) g[1 + k] /= sum;
 
-      T w[FanIn];
-      for (int k = 0; k < FanIn; ++k) w[k] = weights(k, j);
+      if (off(g)) continue;  // its output is exactly 0: the layer above and the backward pass leave it out
       const Eigen::Index c = static_cast<Eigen::Index>(b) * width + j;
+      T w[FanIn];
+      for (int i = 0; i < count; ++i) w[i] = weights(from[i], j);
       T* pre = col(pre_[l], c);
-      combine<FanIn>(in, w, bias(j), n, pre);
+      combine_n<FanIn>(count, in_active, w, bias(j), n, pre);
 
       using array_map = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
       const array_map p(pre, n);
@@ -233,11 +268,16 @@ class soft_eval<S, T, cpu> {
     hidden_forward<S::inputs>(net, b, 0, inputs);
     for (int l = 1; l < depth_; ++l) hidden_forward<width>(net, b, l, columns_of(std::as_const(post_[l - 1]), b).data());
     const auto last = columns_of(std::as_const(post_[depth_ - 1]), b);
+    int from[width];
+    const int count = active(b, depth_ - 1, width, from);
+    const T* last_active[width];
+    for (int i = 0; i < count; ++i) last_active[i] = last[from[i]];
     const auto wo = net.output_weights();
     for (int o = 0; o < S::outputs; ++o) {
       T w[width];
-      for (int j = 0; j < width; ++j) w[j] = wo(j, o);
-      combine<width>(last.data(), w, net.output_bias()(o), n, col(outputs_, static_cast<Eigen::Index>(b) * S::outputs + o));
+      for (int i = 0; i < count; ++i) w[i] = wo(from[i], o);
+      combine_n<width>(count, last_active, w, net.output_bias()(o), n,
+                       col(outputs_, static_cast<Eigen::Index>(b) * S::outputs + o));
     }
   }
 
@@ -275,21 +315,29 @@ class soft_eval<S, T, cpu> {
 
   // dL/dW (fan-in x width) and dL/dinputs of a layer from dp, given its inputs' columns.
   template <int FanIn>
-  void layer_backward(const T* const* in, const T* const* dp, const network& net, grad_network& grad, int l,
+  void layer_backward(const T* const* in, const T* const* dp, const network& net, grad_network& grad, int b, int l,
                       T* const* grad_in) const {
     const Eigen::Index n = x_->rows();
-    auto gw = grad.weights(l);
-    for (int j = 0; j < width; ++j) {
+    // an input that is exactly 0 gets weight gradients of 0, and a neuron of this layer that is off has dp = 0
+    int from[FanIn], to[width];
+    const int inputs = active(b, l - 1, FanIn, from), neurons = active(b, l, width, to);
+    const T* in_active[FanIn];
+    const T* dp_active[width];
+    for (int i = 0; i < inputs; ++i) in_active[i] = in[from[i]];
+    for (int i = 0; i < neurons; ++i) dp_active[i] = dp[to[i]];
+    auto gw = grad.weights(l);  // zeroed by backward_one
+    for (int i = 0; i < neurons; ++i) {
       T acc[FanIn];
-      dots<FanIn>(in, dp[j], n, acc);
-      for (int k = 0; k < FanIn; ++k) gw(k, j) = acc[k];
+      dots_n<FanIn>(inputs, in_active, dp_active[i], n, acc);
+      for (int k = 0; k < inputs; ++k) gw(from[k], to[i]) = acc[k];
     }
     if (grad_in == nullptr) return;
     const auto weights = net.weights(l);
-    for (int k = 0; k < FanIn; ++k) {
+    // dL/d input k; a switched-off neuron of the layer below never reads its own
+    for (int k = 0; k < inputs; ++k) {
       T w[width];
-      for (int j = 0; j < width; ++j) w[j] = weights(k, j);
-      combine<width>(dp, w, T(0), n, grad_in[k]);
+      for (int i = 0; i < neurons; ++i) w[i] = weights(from[k], to[i]);
+      combine_n<width>(neurons, dp_active, w, T(0), n, grad_in[from[k]]);
     }
   }
 
@@ -308,20 +356,24 @@ class soft_eval<S, T, cpu> {
     {
       auto gwo = grad.output_weights();
       const auto wo = net.output_weights();
+      int from[width];
+      const int count = active(b, depth_ - 1, width, from);
+      const T* last_active[width];
+      for (int i = 0; i < count; ++i) last_active[i] = last[from[i]];
       for (int o = 0; o < S::outputs; ++o) {
         T acc[width];
-        dots<width>(last.data(), dy[o], n, acc);
-        for (int j = 0; j < width; ++j) gwo(j, o) = acc[j];
+        dots_n<width>(count, last_active, dy[o], n, acc);
+        for (int i = 0; i < count; ++i) gwo(from[i], o) = acc[i];
         const T* d = dy[o];
         T s = 0;
 #pragma omp simd reduction(+ : s)
         for (Eigen::Index i = 0; i < n; ++i) s += d[i];
         grad.output_bias()(o) = s;
       }
-      for (int j = 0; j < width; ++j) {
+      for (int i = 0; i < count; ++i) {  // a switched-off neuron never reads its dh
         T w[S::outputs];
-        for (int o = 0; o < S::outputs; ++o) w[o] = wo(j, o);
-        combine<S::outputs>(dy, w, T(0), n, dh[j]);
+        for (int o = 0; o < S::outputs; ++o) w[o] = wo(from[i], o);
+        combine<S::outputs>(dy, w, T(0), n, dh[from[i]]);
       }
     }
 
@@ -331,6 +383,7 @@ class soft_eval<S, T, cpu> {
       auto grad_bias = grad.bias(l);
       for (int j = 0; j < width; ++j) {
         const T* g = gate(b, l, j);
+        if (off(g)) continue;  // its slots stay 0, and its dh and dp are never read
         const Eigen::Index c = static_cast<Eigen::Index>(b) * width + j;
         const T *p = col(pre_[l], c), *sig = col(sigmoid_[l], c), *th = col(tanh_[l], c);
         T sums[4];
@@ -354,9 +407,9 @@ class soft_eval<S, T, cpu> {
         for (int k = 0; k < S::inputs; ++k) inputs[k] = col(*x_, k);
         T* gx[S::inputs];
         for (int k = 0; k < S::inputs; ++k) gx[k] = col(grad_x_, static_cast<Eigen::Index>(b) * S::inputs + k);
-        layer_backward<S::inputs>(inputs, dp.data(), net, grad, 0, want_inputs ? gx : nullptr);
+        layer_backward<S::inputs>(inputs, dp.data(), net, grad, b, 0, want_inputs ? gx : nullptr);
       } else {
-        layer_backward<width>(columns_of(std::as_const(post_[l - 1]), b).data(), dp.data(), net, grad, l, dh.data());
+        layer_backward<width>(columns_of(std::as_const(post_[l - 1]), b).data(), dp.data(), net, grad, b, l, dh.data());
       }
     }
   }

@@ -1,6 +1,7 @@
 // swatnn/nn/linear.hpp: fully connected layer y = x W + b over all rows (networks x tokens) at once, so the
 // product is one large GEMM. W is stored in_features x out_features (row-major) in the parameter buffer,
-// b is 1 x out_features. Backward: dW += x^T dy, db += column sums of dy, dx = dy W^T.
+// b is 1 x out_features. Backward: dW += x^T dy, db += column sums of dy, dx = dy W^T (with frozen values and at
+// most 8 rows, from a kept copy of W^T).
 #pragma once
 
 #include <swatnn/backend/cpu.hpp>
@@ -12,6 +13,7 @@
 #include <swatnn/nn/parameter_buffer.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace swatnn::nn {
@@ -65,7 +67,16 @@ class linear {
       }
     }
     input_gradient_.resize(dy.rows(), in());
-    detail::matmul(input_gradient_, dy, params_->value(weight_).transpose(), false);
+    if (params_->values_frozen() && dy.rows() <= detail::small_matmul_max_rows) {
+      // a few rows (one latent's tokens) with fixed weights: dy W^T as a plain product with a kept copy of W^T
+      if (transposed_generation_ != params_->freeze_generation()) {
+        weight_transposed_ = params_->value(weight_).transpose();
+        transposed_generation_ = params_->freeze_generation();
+      }
+      detail::matmul(input_gradient_, dy, weight_transposed_, false);
+    } else {
+      detail::matmul(input_gradient_, dy, params_->value(weight_).transpose(), false);
+    }
     return input_gradient_;
   }
 
@@ -90,6 +101,8 @@ class linear {
   const matrix_type* input_ = nullptr;
   matrix_type output_;
   matrix_type input_gradient_;
+  matrix_type weight_transposed_;             // W^T, kept while the values are frozen
+  std::uint64_t transposed_generation_ = 0;  // the freeze generation weight_transposed_ was made in (0: none)
 };
 
 static_assert(layer<linear<float>>);

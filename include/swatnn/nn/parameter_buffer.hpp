@@ -97,6 +97,17 @@ class parameter_buffer {
   bool gradients_enabled() const { return gradients_enabled_; }
   void set_gradients_enabled(bool enabled) { gradients_enabled_ = enabled; }
 
+  // Frozen values: between freeze_values() and thaw_values() the caller promises not to change any value, so
+  // layers may keep data derived from them (linear keeps W^T for its small backward products). Each freeze starts
+  // a new generation, so what a layer derived under an earlier one is rebuilt. Use frozen_scope (below).
+  bool values_frozen() const { return values_frozen_; }
+  std::uint64_t freeze_generation() const { return freeze_generation_; }
+  void freeze_values() {
+    if (!values_frozen_) ++freeze_generation_;
+    values_frozen_ = true;
+  }
+  void thaw_values() { values_frozen_ = false; }
+
   std::span<const parameter_block> blocks() const { return blocks_; }
   // The block called `name`; throws value_error naming the missing block.
   const parameter_block& block(std::string_view name) const {
@@ -136,6 +147,30 @@ class parameter_buffer {
   storage_type gradients_;
   std::vector<parameter_block> blocks_;
   bool gradients_enabled_ = true;
+  bool values_frozen_ = false;
+  std::uint64_t freeze_generation_ = 0;
+};
+
+// A model used as a fixed function for a scope (the autoencoder during a latent search): parameter gradients
+// disabled and values frozen; the previous state comes back when the scope ends.
+template <class T, class Backend>
+class frozen_scope {
+ public:
+  explicit frozen_scope(parameter_buffer<T, Backend>& params)
+      : params_(params), gradients_were_(params.gradients_enabled()), values_were_(params.values_frozen()) {
+    params_.set_gradients_enabled(false);
+    params_.freeze_values();
+  }
+  frozen_scope(const frozen_scope&) = delete;
+  frozen_scope& operator=(const frozen_scope&) = delete;
+  ~frozen_scope() {
+    params_.set_gradients_enabled(gradients_were_);
+    if (!values_were_) params_.thaw_values();
+  }
+
+ private:
+  parameter_buffer<T, Backend>& params_;
+  bool gradients_were_, values_were_;
 };
 
 }  // namespace swatnn::nn

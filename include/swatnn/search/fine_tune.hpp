@@ -58,6 +58,7 @@ enum class fine_tune_stop {
   patience,        // no validation improvement for `patience` updates
   callback,        // a callback asked to stop
   non_finite,      // the training loss, a gradient or the validation MSE became NaN or infinite
+  converged,       // fine_tune_lm only: no step lowered the training MSE, even with the largest damping
 };
 
 template <network_spec_type S>
@@ -120,33 +121,63 @@ inline double mse(const cpu::matrix<float>& pred, const cpu::matrix<float>& y, c
   return sum / count;
 }
 
-// Pointers to the surviving parameters of a network (and the matching slots of a gradient network of the same
-// shapes), in a fixed order: per layer, per active neuron, its bias then its nonzero weights from live units;
-// then nonzero output weights from active last-layer neurons; then the output biases.
-template <network_spec_type S>
-void surviving_parameters(sparse_network<S, float>& net, sparse_network<S, float>& grad, std::vector<float*>& values,
-                          std::vector<float*>& grads) {
-  values.clear();
-  grads.clear();
-  auto add = [&](float& v, float& g) {
-    values.push_back(&v);
-    grads.push_back(&g);
-  };
+// One surviving parameter of a network: a hidden layer's bias(col) or weights(row, col), or output_weights(row, col)
+// or output_bias(col).
+enum class parameter_kind { bias, weight, output_weight, output_bias };
+struct parameter_slot {
+  parameter_kind kind;
+  int layer = 0, row = 0, col = 0;
+};
+
+// Calls f(parameter_slot) for the surviving parameters of a network in a fixed order: per layer, per active
+// neuron, its bias then its nonzero weights from live units; then nonzero output weights from active last-layer
+// neurons; then the output biases.
+template <network_spec_type S, class T, class F>
+void for_each_surviving_slot(const sparse_network<S, T>& net, F&& f) {
   for (int l = 0; l < net.depth; ++l) {
-    auto& layer = net.layers[l];
-    auto& g = grad.layers[l];
+    const auto& layer = net.layers[l];
     for (int j = 0; j < S::max_width; ++j) {
       if (!layer.active[j]) continue;
-      add(layer.bias(j), g.bias(j));
+      f(parameter_slot{parameter_kind::bias, l, 0, j});
       for (int i = 0; i < S::layer_inputs(l); ++i)
-        if (layer.weights(i, j) != 0.0f && (l == 0 || net.layers[l - 1].active[i])) add(layer.weights(i, j), g.weights(i, j));
+        if (layer.weights(i, j) != T(0) && (l == 0 || net.layers[l - 1].active[i]))
+          f(parameter_slot{parameter_kind::weight, l, i, j});
     }
   }
   const auto& last = net.layers[net.depth - 1];
   for (int i = 0; i < S::max_width; ++i)
     for (int o = 0; o < S::outputs; ++o)
-      if (last.active[i] && net.output_weights(i, o) != 0.0f) add(net.output_weights(i, o), grad.output_weights(i, o));
-  for (int o = 0; o < S::outputs; ++o) add(net.output_bias(o), grad.output_bias(o));
+      if (last.active[i] && net.output_weights(i, o) != T(0)) f(parameter_slot{parameter_kind::output_weight, 0, i, o});
+  for (int o = 0; o < S::outputs; ++o) f(parameter_slot{parameter_kind::output_bias, 0, 0, o});
+}
+
+// The value a slot names in a network of the same structure.
+template <network_spec_type S, class T>
+T& slot_ref(sparse_network<S, T>& net, const parameter_slot& s) {
+  switch (s.kind) {
+    case parameter_kind::bias: return net.layers[s.layer].bias(s.col);
+    case parameter_kind::weight: return net.layers[s.layer].weights(s.row, s.col);
+    case parameter_kind::output_weight: return net.output_weights(s.row, s.col);
+    case parameter_kind::output_bias: break;
+  }
+  return net.output_bias(s.col);
+}
+template <network_spec_type S, class T>
+const T& slot_ref(const sparse_network<S, T>& net, const parameter_slot& s) {
+  return slot_ref(const_cast<sparse_network<S, T>&>(net), s);
+}
+
+// Pointers to the surviving parameters of a network and the matching slots of a gradient network of the same
+// shapes, in the order of for_each_surviving_slot.
+template <network_spec_type S>
+void surviving_parameters(sparse_network<S, float>& net, sparse_network<S, float>& grad, std::vector<float*>& values,
+                          std::vector<float*>& grads) {
+  values.clear();
+  grads.clear();
+  for_each_surviving_slot(net, [&](const parameter_slot& s) {
+    values.push_back(&slot_ref(net, s));
+    grads.push_back(&slot_ref(grad, s));
+  });
 }
 
 }  // namespace detail

@@ -9,6 +9,7 @@
 // candidates, their Pareto front (validation MSE vs nonzero parameters) and the pick: the smallest network whose
 // validation MSE is within `selection_tolerance` of the best. With a parameter budget (`max_parameters`) only
 // extracted networks within it are ever kept. search/tuned_selection.hpp picks after fine-tuning instead.
+// With several OpenMP threads the levels run in parallel; the result is the same on any number of threads.
 #pragma once
 
 #include <algorithm>
@@ -16,12 +17,18 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/hana/for_each.hpp>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include <swatnn/backend/cpu.hpp>
 #include <swatnn/data/dataset.hpp>
@@ -115,6 +122,7 @@ class latent_search {
     x_validation_ = validation.x.cast<T>();
     y_validation_ = validation.y.cast<T>();
     const auto start = std::chrono::steady_clock::now();
+    const nn::frozen_scope frozen(ae_->parameters());  // for the whole run: what layers derive is made once
     const int r = options_.restarts;
     initialize(r);
 
@@ -172,19 +180,29 @@ class latent_search {
   double loss_and_gradient(const matrix& x, const matrix& y, T temperature) {
     if (thresholds_.empty()) throw value_error("latent_search::loss_and_gradient: call initialize() first");
     std::fill(grad_thresholds_.begin(), grad_thresholds_.end(), T(0));
-    // the autoencoder is frozen: its layers skip their parameter gradients during this call
-    struct freeze {
-      nn::parameter_buffer<T, typename AE::backend_type>& params;
-      bool was;
-      ~freeze() { params.set_gradients_enabled(was); }
-    } frozen{ae_->parameters(), ae_->parameters().gradients_enabled()};
-    frozen.params.set_gradients_enabled(false);
+    // the autoencoder is frozen: its layers skip their parameter gradients and may use data derived from its values
+    const nn::frozen_scope frozen(ae_->parameters());
+    // The levels are independent (own decoder, evaluator and gradients), so with several threads they run in
+    // parallel, one level per thread at a time. Inside that region every product and evaluation runs on one
+    // thread, exactly as in a one-thread run, so the result does not depend on the thread count.
+    std::array<double, levels> level_totals{};
+    std::array<std::exception_ptr, levels> errors{};
+    constexpr auto steps = level_steps(std::make_index_sequence<levels>{});
+#if defined(_OPENMP)
+    const bool parallel = levels > 1 && omp_get_max_threads() > 1 && !omp_in_parallel();
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
+#endif
+    for (int i = levels - 1; i >= 0; --i) {  // last level first (in scales<1, 2, 3, 4> the most expensive)
+      try {
+        level_totals[i] = (this->*steps[i])(i, x, y, temperature);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
     double total = 0;
-    int i = 0;
-    boost::hana::for_each(Levels::as_tuple(), [&](auto depth_c) {
-      constexpr int depth = decltype(depth_c)::value;
-      total += step_level<depth>(i++, x, y, temperature);
-    });
+    for (const double t : level_totals) total += t;
     return total;
   }
 
@@ -207,6 +225,12 @@ class latent_search {
 
  private:
   using Levels = typename AE::scales_type;
+
+  using step_function = double (latent_search::*)(int, const matrix&, const matrix&, T);
+  template <std::size_t... I>
+  static constexpr std::array<step_function, levels> level_steps(std::index_sequence<I...>) {
+    return {&latent_search::template step_level<Levels::depths[I]>...};
+  }
 
   static void check_split(const data::split& s, const char* name) {
     if (s.empty()) throw value_error(std::string("latent_search: the ") + name + " split is empty");

@@ -4,24 +4,28 @@
 // result (each (level, restart) latent's best-validation network; candidates that produced no finite validation
 // MSE, e.g. none within a parameter budget, are skipped) and picks the smallest network whose tuned validation
 // MSE is within (1 + tolerance) of the best tuned validation MSE (ties: the lower validation MSE). Selection uses
-// the validation split only, never test.
+// the validation split only, never test. With several OpenMP threads the candidates are tuned in parallel.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+#include <exception>
 #include <limits>
 #include <vector>
 
 #include <swatnn/data/dataset.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/search/fine_tune.hpp>
+#include <swatnn/search/fine_tune_lm.hpp>
 #include <swatnn/search/latent_search.hpp>
 
 namespace swatnn {
 
 struct tuned_selection_options {
-  double tolerance = 0.05;       // the smallest network within (1 + tolerance) x the best tuned validation MSE
-  fine_tune_options<> tune = {};  // how each candidate is fine-tuned
+  double tolerance = 0.05;                  // the smallest network within (1 + tolerance) x the best tuned validation MSE
+  fine_tuner method = fine_tuner::adam;     // how each candidate is fine-tuned
+  fine_tune_options<> tune = {};            // for fine_tuner::adam
+  levenberg_marquardt_options lm = {};      // for fine_tuner::levenberg_marquardt
 };
 
 template <network_spec_type S>
@@ -43,13 +47,27 @@ tuned_selection<S> fine_tune_candidates(const search_result<S, float>& result, c
   if (!(options.tolerance >= 0) || !std::isfinite(options.tolerance))
     throw value_error("tuned_selection_options.tolerance must be finite and >= 0");
   tuned_selection<S> selection;
-  for (std::size_t k = 0; k < result.candidates.size(); ++k) {
-    const auto& c = result.candidates[k];
-    if (!std::isfinite(c.validation_mse)) continue;
-    selection.tuned.push_back({.candidate = k, .tuned = fine_tune(c.network, train, validation, options.tune)});
-  }
+  for (std::size_t k = 0; k < result.candidates.size(); ++k)
+    if (std::isfinite(result.candidates[k].validation_mse)) selection.tuned.push_back({.candidate = k, .tuned = {}});
   if (selection.tuned.empty())
     throw training_error("fine_tune_candidates: the search result has no candidate with a finite validation MSE");
+  // The candidates are independent: with several threads they are tuned in parallel, each on one thread, which
+  // gives the same networks as a one-thread run.
+  const auto count = static_cast<std::ptrdiff_t>(selection.tuned.size());
+  std::vector<std::exception_ptr> errors(selection.tuned.size());
+#pragma omp parallel for schedule(dynamic, 1) if (count > 1)
+  for (std::ptrdiff_t k = 0; k < count; ++k) {
+    auto& t = selection.tuned[static_cast<std::size_t>(k)];
+    try {
+      const auto& net = result.candidates[t.candidate].network;
+      t.tuned = options.method == fine_tuner::levenberg_marquardt ? fine_tune_lm(net, train, validation, options.lm)
+                                                                  : fine_tune(net, train, validation, options.tune);
+    } catch (...) {
+      errors[static_cast<std::size_t>(k)] = std::current_exception();
+    }
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
 
   double best = std::numeric_limits<double>::infinity();
   for (const auto& t : selection.tuned) best = std::min(best, t.tuned.validation_mse);
