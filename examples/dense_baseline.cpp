@@ -1,9 +1,10 @@
 // dense_baseline: trains the dense reference network (one hidden layer, all neurons active, tanh by default,
-// Adam on every weight and bias, or Levenberg-Marquardt with --method lm, early-stopped on the validation split;
+// Adam on every weight and bias, or Levenberg-Marquardt (--method lm, or adam+lm: Adam then Levenberg-Marquardt),
+// early-stopped on the validation split;
 // baselines/dense.hpp) on CORNN functions and reports train / validation / test MSE in scaled units, one line per
 // function, then the median test MSE.
-// Usage: dense_baseline [--functions A,B,...] [--width W (10)] [--method adam|lm (adam)]
-//                       [--iterations N (adam 10000, lm 500)] [--patience P (adam 1000, lm 50)]
+// Usage: dense_baseline [--functions A,B,...] [--width W (10)] [--method adam|lm|adam+lm (adam)]
+//                       [--iterations N (10000)] [--patience P (1000)] [--lm-iterations N (500)] [--lm-patience P (50)]
 //                       [--lr X (1e-2)] [--batch B (0 = full batch)] [--activation tanh|sigmoid|leaky_relu]
 //                       [--seed S (0)] [--csv FILE]
 // CSV columns: function,width,parameters,train_mse,validation_mse,test_mse,seconds
@@ -34,8 +35,8 @@ struct arguments {
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
                "dense_baseline: %s\n"
-               "usage: dense_baseline [--functions A,B,...] [--width W (10)] [--method adam|lm (adam)]\n"
-               "                      [--iterations N (adam 10000, lm 500)] [--patience P (adam 1000, lm 50)]\n"
+               "usage: dense_baseline [--functions A,B,...] [--width W (10)] [--method adam|lm|adam+lm (adam)]\n"
+               "                      [--iterations N (10000)] [--patience P (1000)] [--lm-iterations N (500)] [--lm-patience P (50)]\n"
                "                      [--lr X (1e-2)] [--batch B (0 = full batch)]\n"
                "                      [--activation tanh|sigmoid|leaky_relu] [--seed S (0)] [--csv FILE]\n",
                why.c_str());
@@ -93,12 +94,15 @@ arguments parse(int argc, char** argv) {
     };
     if (flag == "--functions") a.functions = split_names(value());
     else if (flag == "--width") a.options.width = count();
-    else if (flag == "--iterations") a.options.max_iterations = a.options.lm.max_iterations = count();
-    else if (flag == "--patience") a.options.patience = a.options.lm.patience = count();
+    else if (flag == "--iterations") a.options.max_iterations = count();
+    else if (flag == "--patience") a.options.patience = count();
+    else if (flag == "--lm-iterations") a.options.lm.max_iterations = count();
+    else if (flag == "--lm-patience") a.options.lm.patience = count();
     else if (flag == "--method") {
       const std::string v = value();
       if (v == "lm") a.options.method = fine_tuner::levenberg_marquardt;
-      else if (v != "adam") usage("--method takes adam or lm, got '" + v + "'");
+      else if (v == "adam+lm") a.options.method = fine_tuner::adam_then_levenberg_marquardt;
+      else if (v != "adam") usage("--method takes adam, lm or adam+lm, got '" + v + "'");
     }
     else if (flag == "--lr") a.options.optimizer.lr = real();
     else if (flag == "--batch") a.options.batch = count();
@@ -157,15 +161,16 @@ int main(int argc, char** argv) try {
   for (const auto& name : names) (void)cornn::function(name);  // unknown names fail before any training
   const auto& o = a.options;
   const auto act = activation_name(o.hidden_activation);
-  if (o.method == fine_tuner::levenberg_marquardt)
-    std::printf("dense 2-%d-1 %.*s, Levenberg-Marquardt, at most %d steps, patience %d, seed %llu\n", o.width,
-                static_cast<int>(act.size()), act.data(), o.lm.max_iterations, o.lm.patience,
-                static_cast<unsigned long long>(o.seed));
-  else
-    std::printf("dense 2-%d-1 %.*s, Adam lr %g, %s, at most %d updates, patience %d, seed %llu\n", o.width,
-                static_cast<int>(act.size()), act.data(), o.optimizer.lr,
+  std::printf("dense 2-%d-1 %.*s, seed %llu", o.width, static_cast<int>(act.size()), act.data(),
+              static_cast<unsigned long long>(o.seed));
+  if (o.method != fine_tuner::levenberg_marquardt)
+    std::printf(", Adam lr %g, %s, at most %d updates, patience %d", o.optimizer.lr,
                 o.batch == 0 ? "full batch" : ("batch " + std::to_string(o.batch)).c_str(), o.max_iterations,
-                o.patience, static_cast<unsigned long long>(o.seed));
+                o.patience);
+  if (o.method != fine_tuner::adam)
+    std::printf(", %sLevenberg-Marquardt: at most %d steps, patience %d",
+                o.method == fine_tuner::adam_then_levenberg_marquardt ? "then " : "", o.lm.max_iterations, o.lm.patience);
+  std::printf("\n");
   std::vector<row> rows;
   std::vector<double> tests;
   const auto start = std::chrono::steady_clock::now();

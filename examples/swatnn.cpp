@@ -3,11 +3,13 @@
 //   swatnn search --train FILE [--test FILE] --target COL [options]
 //   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [--jobs J] [options]
 // Options: --model PATH, --restarts R, --iterations N, --seed S, --no-fine-tune, --l0 W, --l1 W,
-//          --neuron-count W, --mask-separation W, --max-parameters N, --selection-tolerance F, --tune-method adam|lm,
-//          --tune-iterations N, --tune-patience N, --json OUT, --header OUT, --dot OUT, --quiet
+//          --neuron-count W, --mask-separation W, --max-parameters N, --selection-tolerance F,
+//          --tune-method adam|lm|adam+lm, --tune-iterations N, --tune-patience N, --lm-iterations N, --lm-patience N,
+//          --json OUT, --header OUT, --dot OUT, --quiet
 // With fine-tuning (the default) every candidate the search returns is fine-tuned and the pick is the smallest
 // tuned network within 5 % (--selection-tolerance 0.05) of the best tuned validation MSE (search/tuned_selection.hpp); --no-fine-tune keeps the
-// search's own pick. --tune-method lm fine-tunes by Levenberg-Marquardt (search/fine_tune_lm.hpp) instead of Adam.
+// search's own pick. --tune-method lm fine-tunes by Levenberg-Marquardt (search/fine_tune_lm.hpp) instead of Adam,
+// adam+lm by Adam and then Levenberg-Marquardt from Adam's best parameters.
 // --max-parameters N is a budget: no network with more nonzero parameters is kept.
 // `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
 // the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
@@ -44,11 +46,13 @@ struct arguments {
   int restarts = 4;
   int jobs = 0;                                     // cornn: functions run at a time; 0 = one per hardware thread
   int max_parameters = 0;                           // 0: no budget
-  std::string tune_method = "adam";                // fine-tuning of every candidate: adam or lm
-  int tune_iterations = -1, tune_patience = -1;     // -1: the method's default (adam 2000 / 200, lm 500 / 50)
+  std::string tune_method = "adam";                // fine-tuning of every candidate: adam, lm or adam+lm
+  int tune_iterations = -1, tune_patience = -1;     // Adam's; -1: the default (2000 / 200)
+  int lm_iterations = -1, lm_patience = -1;         // Levenberg-Marquardt's; -1: the default (500 / 50)
   std::uint64_t iterations = 8001, seed = 0;
   double l0 = 1e-6, l1 = 1e-5, neuron_count = 1e-3, mask_separation = 0.4;
   double selection_tolerance = 0.05;  // the smallest network within (1 + this) x the best validation MSE
+  double neuron_sharpness_start = 0;   // > 0: the neuron gate's sharpness ramps from this to 200 while annealing
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -60,8 +64,8 @@ struct arguments {
                "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
                "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
                "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --selection-tolerance F (0.05)\n"
-               "         --tune-method adam|lm (adam)  --tune-iterations N (adam 2000, lm 500)\n"
-               "         --tune-patience N (adam 200, lm 50)  --json FILE  --header FILE  --dot FILE  --quiet\n",
+               "         --tune-method adam|lm|adam+lm (adam)  --tune-iterations N (2000)  --tune-patience N (200)\n"
+               "         --lm-iterations N (500)  --lm-patience N (50)  --json FILE  --header FILE  --dot FILE  --quiet\n",
                why.c_str());
   std::exit(2);
 }
@@ -117,6 +121,8 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--tune-method") a.tune_method = value();
     else if (flag == "--tune-iterations") integer(a.tune_iterations);
     else if (flag == "--tune-patience") integer(a.tune_patience);
+    else if (flag == "--lm-iterations") integer(a.lm_iterations);
+    else if (flag == "--lm-patience") integer(a.lm_patience);
     else if (flag == "--iterations") integer(a.iterations);
     else if (flag == "--seed") integer(a.seed);
     else if (flag == "--l0") number(a.l0);
@@ -124,9 +130,11 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--neuron-count") number(a.neuron_count);
     else if (flag == "--mask-separation") number(a.mask_separation);
     else if (flag == "--selection-tolerance") number(a.selection_tolerance);
+    else if (flag == "--neuron-sharpness-start") number(a.neuron_sharpness_start);
     else usage("unknown option " + flag);
   }
-  if (a.tune_method != "adam" && a.tune_method != "lm") usage("--tune-method takes adam or lm, got '" + a.tune_method + "'");
+  if (a.tune_method != "adam" && a.tune_method != "lm" && a.tune_method != "adam+lm")
+    usage("--tune-method takes adam, lm or adam+lm, got '" + a.tune_method + "'");
   if (a.command == "search" && a.cornn.empty() == a.train.empty()) usage("search needs exactly one of --cornn or --train");
   if (a.command == "cornn" && !a.all && a.functions.empty()) usage("cornn needs --all or --functions A,B,...");
   return a;
@@ -160,6 +168,7 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
                            mask_separation{.weight = a.mask_separation}, neuron_count{.weight = a.neuron_count}};
   latent_search search(ae, regs, adam{},
                        {.restarts = a.restarts, .iterations = a.iterations, .seed = a.seed,
+                        .neuron_sharpness_start = a.neuron_sharpness_start,
                         .select_after = std::min<std::uint64_t>(3000, a.iterations / 2),
                         .selection_tolerance = a.selection_tolerance,
                         .max_parameters = a.max_parameters});
@@ -173,14 +182,12 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
   if (a.fine_tune) {
     tuned_selection_options options{.tolerance = a.selection_tolerance};
     auto given = [](int value, int fallback) { return value >= 0 ? value : fallback; };
-    if (a.tune_method == "lm") {
-      options.method = fine_tuner::levenberg_marquardt;
-      options.lm.max_iterations = given(a.tune_iterations, options.lm.max_iterations);
-      options.lm.patience = given(a.tune_patience, options.lm.patience);
-    } else {
-      options.tune.max_iterations = given(a.tune_iterations, options.tune.max_iterations);
-      options.tune.patience = given(a.tune_patience, options.tune.patience);
-    }
+    options.tune.max_iterations = given(a.tune_iterations, options.tune.max_iterations);
+    options.tune.patience = given(a.tune_patience, options.tune.patience);
+    options.lm.max_iterations = given(a.lm_iterations, options.lm.max_iterations);
+    options.lm.patience = given(a.lm_patience, options.lm.patience);
+    if (a.tune_method == "lm") options.method = fine_tuner::levenberg_marquardt;
+    if (a.tune_method == "adam+lm") options.method = fine_tuner::adam_then_levenberg_marquardt;
     const auto selection = fine_tune_candidates(result, d.train, d.validation, options);
     o.final_network = selection.best().tuned.net;
   }

@@ -1,6 +1,7 @@
 // Tests for search/fine_tune_lm.hpp: the Jacobian against central finite differences in double for random sparse
 // networks of every depth and activation kind, recovery of a teacher's weights from a perturbed start (the
-// fine_tune contract: fixed structure, zeros stay zero, best-validation parameters), determinism, and errors.
+// fine_tune contract: fixed structure, zeros stay zero, best-validation parameters), convergence, polish_lm after
+// fine_tune, determinism, and errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -163,4 +164,20 @@ TEST_CASE("fine_tune_lm rejects bad options, splits and networks with errors nam
   auto broken = net;
   broken.layers[0].bias(0) = std::numeric_limits<float>::infinity();
   CHECK_THROWS_WITH_AS(fine_tune_lm(broken, train, validation), doctest::Contains("fine_tune_lm"), value_error);
+}
+
+TEST_CASE("polish_lm continues a fine_tune result: joined curve, summed iterations, never worse") {
+  const auto teacher = random_network(2, 7);
+  const auto train = make_split(teacher, 400, 1), validation = make_split(teacher, 200, 2);
+  const auto start = perturbed(teacher, 3);
+  const auto first = fine_tune(start, train, validation, {.max_iterations = 100, .patience = 0});
+  const auto both = polish_lm(first, train, validation, {.max_iterations = 20, .patience = 0});
+  CHECK(both.validation_mse <= first.validation_mse);
+  CHECK(both.validation_mse < 0.1 * first.validation_mse);
+  CHECK(both.iterations > first.iterations);
+  REQUIRE(both.validation_curve.size() == static_cast<std::size_t>(both.iterations) + 1);
+  for (std::size_t k = 0; k < first.validation_curve.size(); ++k) CHECK(both.validation_curve[k] == first.validation_curve[k]);
+  CHECK(both.best_iteration > first.iterations);
+  CHECK(both.validation_curve[static_cast<std::size_t>(both.best_iteration)] == doctest::Approx(both.validation_mse));
+  CHECK(both.net.nonzero_parameters() == start.nonzero_parameters());
 }

@@ -135,6 +135,40 @@ TEST_CASE("a search gives the same result on one thread and on two, where its le
 }
 #endif
 
+TEST_CASE("a neuron-sharpness ramp changes the search, keeps it deterministic, and its gradient is exact") {
+  tiny_ae<float> ae({.seed = 9});
+  const auto train = make_split(200, 1), validation = make_split(60, 2);
+  latent_search_options options{.restarts = 2, .iterations = 60, .seed = 5, .temperature = {.anneal_iterations = 30},
+                                .select_after = 30, .validation_every = 10};
+  latent_search fixed(ae, paper_regularizers(), adam{}, options);
+  const auto a = fixed.run(train, validation);
+  options.neuron_sharpness_start = 5;
+  latent_search ramp(ae, paper_regularizers(), adam{}, options);
+  const auto b = ramp.run(train, validation);
+  latent_search again(ae, paper_regularizers(), adam{}, options);
+  const auto c = again.run(train, validation);
+  REQUIRE(a.curve.size() == b.curve.size());
+  CHECK(a.curve[0].best_loss_by_level != b.curve[0].best_loss_by_level);  // iteration 0 ran with k_n = 5, not 200
+  CHECK(b.curve.back().best_loss_by_level == c.curve.back().best_loss_by_level);
+  CHECK(b.best().validation_mse == c.best().validation_mse);
+
+  // the gradient at the ramp's first sharpness (what initialize() sets) matches finite differences
+  tiny_ae<double> ae_d({.seed = 4});
+  latent_search check(ae_d, paper_regularizers(), adam{},
+                      {.restarts = 1, .weight_sharpness = 8, .neuron_sharpness = 200, .neuron_sharpness_start = 3});
+  check.initialize();
+  cpu::matrix<double> x = cpu::matrix<double>::Random(12, 2);
+  cpu::matrix<double> y = cpu::matrix<double>::Random(12, 1);
+  auto loss = [&] { return check.loss_and_gradient(x, y, 0.6); };
+  loss();
+  const tiny_ae<double>::row_matrix grad = check.latent_gradient(0);
+  auto& z = check.latent(0);
+  const auto r = test::check_gradient(loss, std::span<double>(z.data(), z.size()),
+                                      std::span<const double>(grad.data(), grad.size()), 1e-6);
+  INFO(r.describe());
+  CHECK(r.passed(1e-5));
+}
+
 TEST_CASE("a search stopped by a callback still returns the networks where it stopped") {
   tiny_ae<float> ae({.seed = 9});
   const auto train = make_split(100, 1), validation = make_split(30, 2);
@@ -159,6 +193,8 @@ TEST_CASE("latent search rejects bad options and data") {
   tiny_ae<float> ae;
   CHECK_THROWS_AS(latent_search(ae, paper_regularizers(), adam{}, {.restarts = 0}), value_error);
   CHECK_THROWS_AS(latent_search(ae, paper_regularizers(), adam{}, {.validation_every = 0}), value_error);
+  CHECK_THROWS_WITH_AS(latent_search(ae, paper_regularizers(), adam{}, {.neuron_sharpness_start = -1}),
+                       doctest::Contains("neuron_sharpness_start"), value_error);
   latent_search search(ae, paper_regularizers(), adam{}, {.iterations = 2});
   auto train = make_split(20, 1);
   data::split three;

@@ -45,8 +45,8 @@ struct dense_options {
   int batch = 0;                                     // 0 = full batch; else points per update (seeded reshuffle)
   std::uint64_t seed = 0;                            // seeds the initial weights (and the mini-batch order)
   double init_gain = 1.0;                            // Xavier gain: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))
-  fine_tuner method = fine_tuner::adam;              // adam: the fields above; levenberg_marquardt: `lm`
-  levenberg_marquardt_options lm = {};               // for fine_tuner::levenberg_marquardt (full batch)
+  fine_tuner method = fine_tuner::adam;              // adam: the fields above; levenberg_marquardt: `lm`; both
+  levenberg_marquardt_options lm = {};               // for the Levenberg-Marquardt part (full batch)
 };
 
 template <network_spec_type S>
@@ -149,10 +149,11 @@ dense_result<S> train_dense(const data::split& train, const data::split& validat
     throw value_error("swatnn::baselines::train_dense: dense_options.batch = " + std::to_string(options.batch) +
                       " exceeds the " + std::to_string(train.size()) + " training rows");
   auto net = make_dense<S>(options.width, options.hidden_activation, options.seed, options.init_gain);
+  if constexpr (sizeof...(Callbacks) > 0)
+    if (options.method != fine_tuner::adam)
+      throw value_error("swatnn::baselines::train_dense: callbacks are only called with fine_tuner::adam");
   fine_tune_result<S> tuned;
   if (options.method == fine_tuner::levenberg_marquardt) {
-    if constexpr (sizeof...(Callbacks) > 0)
-      throw value_error("swatnn::baselines::train_dense: callbacks are only called with fine_tuner::adam");
     tuned = fine_tune_lm(std::move(net), train, validation, options.lm);
   } else {
     tuned = fine_tune(std::move(net), train, validation,
@@ -163,6 +164,8 @@ dense_result<S> train_dense(const data::split& train, const data::split& validat
                                               .batch = options.batch,
                                               .seed = options.seed},
                       std::forward<Callbacks>(callbacks)...);
+    if (options.method == fine_tuner::adam_then_levenberg_marquardt)
+      tuned = polish_lm(std::move(tuned), train, validation, options.lm);
   }
   dense_result<S> r;
   r.net = std::move(tuned.net);

@@ -29,8 +29,9 @@ namespace swatnn {
 
 // Which fine-tuning a caller runs (tuned_selection_options, baselines::dense_options).
 enum class fine_tuner {
-  adam,                 // fine_tune (search/fine_tune.hpp)
-  levenberg_marquardt,  // fine_tune_lm (this file)
+  adam,                           // fine_tune (search/fine_tune.hpp)
+  levenberg_marquardt,            // fine_tune_lm (this file)
+  adam_then_levenberg_marquardt,  // fine_tune, then fine_tune_lm from its best parameters
 };
 
 struct levenberg_marquardt_options {
@@ -276,6 +277,21 @@ fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split
   result.train_mse = detail::mse(train_eval.forward(net, train.x), train.y, nullptr);
   result.net = std::move(net);
   return result;
+}
+
+// Polishes a fine_tune result by Levenberg-Marquardt from its best parameters (fine_tuner::adam_then_levenberg_marquardt):
+// one result for both parts, with the curves joined (the second part's starting entry is the first's best),
+// the iterations summed and best_iteration counted over both.
+template <network_spec_type S>
+fine_tune_result<S> polish_lm(fine_tune_result<S> first, const data::split& train, const data::split& validation,
+                              const levenberg_marquardt_options& options = {}) {
+  auto second = fine_tune_lm(std::move(first.net), train, validation, options);
+  second.best_iteration = second.best_iteration > 0 ? first.iterations + second.best_iteration : first.best_iteration;
+  first.validation_curve.insert(first.validation_curve.end(), second.validation_curve.begin() + 1,
+                                second.validation_curve.end());
+  second.validation_curve = std::move(first.validation_curve);
+  second.iterations += first.iterations;
+  return second;
 }
 
 }  // namespace swatnn

@@ -56,6 +56,9 @@ struct latent_search_options {
   double threshold_max = 3.0;            // t is kept within [0, threshold_max] (the paper's clamp)
   double weight_sharpness = 200;         // k of the weight gate
   double neuron_sharpness = 200;         // k_n of the neuron gate
+  double neuron_sharpness_start = 0;     // > 0: k_n rises linearly from this to neuron_sharpness over the
+                                         // temperature's anneal iterations, so masks the decoder starts far from
+                                         // 0.5 still get a gradient early on (0: k_n fixed, the paper's search)
   temperature_anneal temperature{};      // T = max(0.01, 1 - it / 3000)
   std::uint64_t select_after = 3000;     // candidates are scored from this iteration on (after annealing)
   std::uint64_t validation_every = 100;  // how often each latent's extracted network is scored on validation
@@ -149,6 +152,7 @@ class latent_search {
 
     for (std::uint64_t it = 0; it < options_.iterations; ++it) {
       const T temperature = T(options_.temperature(it));
+      neuron_sharpness_ = neuron_sharpness_at(it);
       const double total = loss_and_gradient(x_train_, y_train_, temperature);
       if (!std::isfinite(total))
         throw training_error("latent_search: the loss became non-finite (" + std::to_string(total) + ") at iteration " +
@@ -218,6 +222,7 @@ class latent_search {
     if (!(o.latent_lr > 0) || !(o.threshold_lr >= 0)) fail("latent_lr must be > 0 and threshold_lr >= 0");
     if (!(o.threshold_max >= 0)) fail("threshold_max must be >= 0");
     if (!(o.weight_sharpness > 0) || !(o.neuron_sharpness > 0)) fail("gate sharpness must be > 0");
+    if (!(o.neuron_sharpness_start >= 0)) fail("neuron_sharpness_start must be >= 0 (0: no ramp)");
     if (o.validation_every < 1) fail("validation_every must be >= 1");
     if (!(o.selection_tolerance >= 0)) fail("selection_tolerance must be >= 0");
     if (o.max_parameters < 0) fail("max_parameters must be >= 0 (0: no budget)");
@@ -243,7 +248,14 @@ class latent_search {
       throw value_error(std::string("latent_search: the ") + name + " split contains NaN or Inf");
   }
 
+  double neuron_sharpness_at(std::uint64_t it) const {
+    if (options_.neuron_sharpness_start <= 0) return options_.neuron_sharpness;
+    const double f = std::min(1.0, static_cast<double>(it) / static_cast<double>(options_.temperature.anneal_iterations));
+    return options_.neuron_sharpness_start + f * (options_.neuron_sharpness - options_.neuron_sharpness_start);
+  }
+
   void initialize(int r) {
+    neuron_sharpness_ = neuron_sharpness_at(0);
     std::mt19937_64 rng(options_.seed);
     auto normal = [&rng] {  // Box-Muller on our own uniforms: identical on every standard library
       const double u1 = (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
@@ -269,7 +281,7 @@ class latent_search {
     const row_matrix& decoded = ae_->template decode<Depth>(latents_[i]);
     row_matrix& gated = gated_[i];
     gated = decoded;
-    const T k = T(options_.weight_sharpness), kn = T(options_.neuron_sharpness);
+    const T k = T(options_.weight_sharpness), kn = T(neuron_sharpness_);
     for (int b = 0; b < r; ++b) {
       const T t = thresholds_[index(i, b)];
       auto g = view<T>(gated, b, Depth);
@@ -423,6 +435,7 @@ class latent_search {
   std::array<row_matrix, levels> latents_, grad_latents_, gated_, grad_gated_, grad_decoded_;
   std::array<soft_eval<S, T>, levels> evals_;
   std::array<matrix, levels> grad_y_;
+  double neuron_sharpness_ = 200;  // k_n of the current iteration
   std::vector<T> thresholds_, grad_thresholds_;
   std::vector<double> loss_, mse_;
   matrix x_train_, y_train_, x_validation_, y_validation_;

@@ -24,9 +24,22 @@ namespace swatnn {
 struct tuned_selection_options {
   double tolerance = 0.05;                  // the smallest network within (1 + tolerance) x the best tuned validation MSE
   fine_tuner method = fine_tuner::adam;     // how each candidate is fine-tuned
-  fine_tune_options<> tune = {};            // for fine_tuner::adam
-  levenberg_marquardt_options lm = {};      // for fine_tuner::levenberg_marquardt
+  fine_tune_options<> tune = {};            // for the Adam part (fine_tuner::adam, adam_then_levenberg_marquardt)
+  levenberg_marquardt_options lm = {};      // for the Levenberg-Marquardt part
 };
+
+// Fine-tunes one network as `options.method` says (see fine_tuner).
+template <network_spec_type S>
+fine_tune_result<S> fine_tune_with(const sparse_network<S, float>& net, const data::split& train,
+                                   const data::split& validation, const tuned_selection_options& options) {
+  switch (options.method) {
+    case fine_tuner::levenberg_marquardt: return fine_tune_lm(net, train, validation, options.lm);
+    case fine_tuner::adam_then_levenberg_marquardt:
+      return polish_lm(fine_tune(net, train, validation, options.tune), train, validation, options.lm);
+    case fine_tuner::adam: break;
+  }
+  return fine_tune(net, train, validation, options.tune);
+}
 
 template <network_spec_type S>
 struct tuned_candidate {
@@ -59,9 +72,7 @@ tuned_selection<S> fine_tune_candidates(const search_result<S, float>& result, c
   for (std::ptrdiff_t k = 0; k < count; ++k) {
     auto& t = selection.tuned[static_cast<std::size_t>(k)];
     try {
-      const auto& net = result.candidates[t.candidate].network;
-      t.tuned = options.method == fine_tuner::levenberg_marquardt ? fine_tune_lm(net, train, validation, options.lm)
-                                                                  : fine_tune(net, train, validation, options.tune);
+      t.tuned = fine_tune_with(result.candidates[t.candidate].network, train, validation, options);
     } catch (...) {
       errors[static_cast<std::size_t>(k)] = std::current_exception();
     }
