@@ -26,6 +26,34 @@ cpu::row_matrix<T> random_tokens(int networks, int depth, std::uint64_t seed, do
   for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = T(normal(rng));
   return m;
 }
+
+// Evaluates the same tokens in float and double at `temperature` (forward, then backward from one random output
+// gradient) and checks outputs, token gradients and input gradients agree to float precision. Returns the float
+// token gradient (the 3 extra stride columns zeroed).
+cpu::row_matrix<float> agrees_with_double(const cpu::row_matrix<float>& tokens_f, const cpu::row_matrix<double>& tokens_d,
+                                          int d, const cpu::matrix<float>& x_f, float temperature) {
+  const cpu::matrix<double> x_d = x_f.cast<double>();
+  const auto networks = tokens_f.rows() / 7;
+  soft_eval<paper_spec, float> eval_f;
+  soft_eval<paper_spec, double> eval_d;
+  const auto& y_f = eval_f.forward(tokens_f, d, x_f, temperature);
+  const auto& y_d = eval_d.forward(tokens_d, d, x_d, static_cast<double>(temperature));
+  CHECK((y_f.cast<double>() - y_d).cwiseAbs().maxCoeff() < 1e-4 * (1.0 + y_d.cwiseAbs().maxCoeff()));
+
+  const cpu::matrix<float> up_f = cpu::matrix<float>::Random(x_f.rows(), networks);
+  const cpu::matrix<double> up_d = up_f.cast<double>();
+  cpu::row_matrix<float> g_f(tokens_f.rows(), tokens_f.cols());
+  cpu::row_matrix<double> g_d(tokens_d.rows(), tokens_d.cols());
+  cpu::matrix<float> gx_f;
+  cpu::matrix<double> gx_d;
+  eval_f.backward(up_f, g_f, &gx_f);
+  eval_d.backward(up_d, g_d, &gx_d);
+  g_f.rightCols(3).setZero();
+  g_d.rightCols(3).setZero();
+  CHECK((g_f.cast<double>() - g_d).cwiseAbs().maxCoeff() < 1e-3 * (1.0 + g_d.cwiseAbs().maxCoeff()));
+  CHECK((gx_f.cast<double>() - gx_d).cwiseAbs().maxCoeff() < 1e-3 * (1.0 + gx_d.cwiseAbs().maxCoeff()));
+  return g_f;
+}
 }  // namespace
 
 TEST_CASE("soft eval equals the discrete network when activations and masks are saturated") {
@@ -150,7 +178,6 @@ TEST_CASE("at low temperature soft eval skips activations whose softmax weight u
   const cpu::row_matrix<float> tokens_f = tokens_d.cast<float>();
   tokens_d = tokens_f.cast<double>();  // the same values in both precisions
   cpu::matrix<float> x_f = cpu::matrix<float>::Random(300, 2);
-  const cpu::matrix<double> x_d = x_f.cast<double>();
   int skipped = 0;
   for (int b = 0; b < networks; ++b) {
     network_view<paper_spec, const float> v(tokens_f.data() + b * 7 * tokens_f.cols(), d, tokens_f.cols());
@@ -162,26 +189,7 @@ TEST_CASE("at low temperature soft eval skips activations whose softmax weight u
   }
   REQUIRE(skipped > 20);  // the test exercises the skip path
 
-  soft_eval<paper_spec, float> eval_f;
-  soft_eval<paper_spec, double> eval_d;
-  const auto& y_f = eval_f.forward(tokens_f, d, x_f, 0.01f);
-  const auto& y_d = eval_d.forward(tokens_d, d, x_d, 0.01);
-  const double scale = 1.0 + y_d.cwiseAbs().maxCoeff();
-  CHECK((y_f.cast<double>() - y_d).cwiseAbs().maxCoeff() < 1e-4 * scale);
-
-  const cpu::matrix<float> up_f = cpu::matrix<float>::Random(300, networks);
-  const cpu::matrix<double> up_d = up_f.cast<double>();
-  cpu::row_matrix<float> g_f(tokens_f.rows(), tokens_f.cols());
-  cpu::row_matrix<double> g_d(tokens_d.rows(), tokens_d.cols());
-  cpu::matrix<float> gx_f;
-  cpu::matrix<double> gx_d;
-  eval_f.backward(up_f, g_f, &gx_f);
-  eval_d.backward(up_d, g_d, &gx_d);
-  g_f.rightCols(3).setZero();
-  g_d.rightCols(3).setZero();
-  const double gscale = 1.0 + g_d.cwiseAbs().maxCoeff();
-  CHECK((g_f.cast<double>() - g_d).cwiseAbs().maxCoeff() < 1e-3 * gscale);
-  CHECK((gx_f.cast<double>() - gx_d).cwiseAbs().maxCoeff() < 1e-3 * (1.0 + gx_d.cwiseAbs().maxCoeff()));
+  agrees_with_double(tokens_f, tokens_d, d, x_f, 0.01f);
 }
 
 TEST_CASE("soft eval skips neurons whose mask gate underflows to 0, with the same results") {
@@ -204,30 +212,10 @@ TEST_CASE("soft eval skips neurons whose mask gate underflows to 0, with the sam
   REQUIRE(1.0f / (1.0f + std::exp(90.0f)) == 0.0f);  // the float gate is exactly 0: the skip path runs
   REQUIRE(skipped > 30);
   cpu::matrix<float> x_f = cpu::matrix<float>::Random(300, 2);
-  const cpu::matrix<double> x_d = x_f.cast<double>();
 
   for (const float temperature : {1.0f, 0.01f}) {
     CAPTURE(temperature);
-    soft_eval<paper_spec, float> eval_f;
-    soft_eval<paper_spec, double> eval_d;
-    const auto& y_f = eval_f.forward(tokens_f, d, x_f, temperature);
-    const auto& y_d = eval_d.forward(tokens_d, d, x_d, temperature);
-    const double scale = 1.0 + y_d.cwiseAbs().maxCoeff();
-    CHECK((y_f.cast<double>() - y_d).cwiseAbs().maxCoeff() < 1e-4 * scale);
-
-    const cpu::matrix<float> up_f = cpu::matrix<float>::Random(300, networks);
-    const cpu::matrix<double> up_d = up_f.cast<double>();
-    cpu::row_matrix<float> g_f(tokens_f.rows(), tokens_f.cols());
-    cpu::row_matrix<double> g_d(tokens_d.rows(), tokens_d.cols());
-    cpu::matrix<float> gx_f;
-    cpu::matrix<double> gx_d;
-    eval_f.backward(up_f, g_f, &gx_f);
-    eval_d.backward(up_d, g_d, &gx_d);
-    g_f.rightCols(3).setZero();
-    g_d.rightCols(3).setZero();
-    const double gscale = 1.0 + g_d.cwiseAbs().maxCoeff();
-    CHECK((g_f.cast<double>() - g_d).cwiseAbs().maxCoeff() < 1e-3 * gscale);
-    CHECK((gx_f.cast<double>() - gx_d).cwiseAbs().maxCoeff() < 1e-3 * (1.0 + gx_d.cwiseAbs().maxCoeff()));
+    const auto g_f = agrees_with_double(tokens_f, tokens_d, d, x_f, temperature);
     // a skipped neuron's slots get exactly 0: its bias, activation logits, mask logit, incoming and outgoing weights
     network_view<paper_spec, const float> gv(g_f.data(), d, g_f.cols());
     for (int l = 0; l < d; ++l)
