@@ -3,14 +3,16 @@
 //   swatnn search --train FILE [--test FILE] --target COL [options]
 //   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [--jobs J] [options]
 // Options: --model PATH, --restarts R, --iterations N, --seed S, --no-fine-tune, --l0 W, --l1 W,
-//          --neuron-count W, --mask-separation W, --max-parameters N, --selection-tolerance F,
+//          --neuron-count W, --mask-separation W, --max-parameters N, --prune-to N, --selection-tolerance F,
 //          --tune-method adam|lm|adam+lm, --tune-iterations N, --tune-patience N, --lm-iterations N, --lm-patience N,
 //          --json OUT, --header OUT, --dot OUT, --quiet
 // With fine-tuning (the default) every candidate the search returns is fine-tuned and the pick is the smallest
 // tuned network within 5 % (--selection-tolerance 0.05) of the best tuned validation MSE (search/tuned_selection.hpp); --no-fine-tune keeps the
 // search's own pick. --tune-method lm fine-tunes by Levenberg-Marquardt (search/fine_tune_lm.hpp) instead of Adam,
 // adam+lm by Adam and then Levenberg-Marquardt from Adam's best parameters.
-// --max-parameters N is a budget: no network with more nonzero parameters is kept.
+// --max-parameters N is the search's budget: no extracted network with more nonzero parameters is kept.
+// --prune-to N is a budget for fine-tuning: every candidate with more nonzero parameters is first pruned to N in
+// rounds, fine-tuned between them (search/prune.hpp), so the search's best networks are not lost to the budget.
 // `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
 // the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
 #include <chrono>
@@ -46,6 +48,7 @@ struct arguments {
   int restarts = 4;
   int jobs = 0;                                     // cornn: functions run at a time; 0 = one per hardware thread
   int max_parameters = 0;                           // 0: no budget
+  int prune_to = 0;                                 // > 0: candidates over it are pruned to it before fine-tuning
   std::string tune_method = "adam";                // fine-tuning of every candidate: adam, lm or adam+lm
   int tune_iterations = -1, tune_patience = -1;     // Adam's; -1: the default (2000 / 200)
   int lm_iterations = -1, lm_patience = -1;         // Levenberg-Marquardt's; -1: the default (500 / 50)
@@ -63,7 +66,8 @@ struct arguments {
                "       swatnn cornn --all [--functions A,B,...] [--csv FILE] [--markdown FILE] [--jobs J] [options]\n"
                "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
                "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
-               "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --selection-tolerance F (0.05)\n"
+               "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --prune-to N (0: no budget)\n"
+               "         --selection-tolerance F (0.05)\n"
                "         --tune-method adam|lm|adam+lm (adam)  --tune-iterations N (2000)  --tune-patience N (200)\n"
                "         --lm-iterations N (500)  --lm-patience N (50)  --json FILE  --header FILE  --dot FILE  --quiet\n",
                why.c_str());
@@ -118,6 +122,7 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--restarts") integer(a.restarts);
     else if (flag == "--jobs") integer(a.jobs);
     else if (flag == "--max-parameters") integer(a.max_parameters);
+    else if (flag == "--prune-to") integer(a.prune_to);
     else if (flag == "--tune-method") a.tune_method = value();
     else if (flag == "--tune-iterations") integer(a.tune_iterations);
     else if (flag == "--tune-patience") integer(a.tune_patience);
@@ -135,6 +140,7 @@ arguments parse(int argc, char** argv) {
   }
   if (a.tune_method != "adam" && a.tune_method != "lm" && a.tune_method != "adam+lm")
     usage("--tune-method takes adam, lm or adam+lm, got '" + a.tune_method + "'");
+  if (a.prune_to > 0 && !a.fine_tune) usage("--prune-to prunes while fine-tuning; it cannot go with --no-fine-tune");
   if (a.command == "search" && a.cornn.empty() == a.train.empty()) usage("search needs exactly one of --cornn or --train");
   if (a.command == "cornn" && !a.all && a.functions.empty()) usage("cornn needs --all or --functions A,B,...");
   return a;
@@ -188,6 +194,7 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
     options.lm.patience = given(a.lm_patience, options.lm.patience);
     if (a.tune_method == "lm") options.method = fine_tuner::levenberg_marquardt;
     if (a.tune_method == "adam+lm") options.method = fine_tuner::adam_then_levenberg_marquardt;
+    options.max_parameters = a.prune_to;
     const auto selection = fine_tune_candidates(result, d.train, d.validation, options);
     o.final_network = selection.best().tuned.net;
   }

@@ -14,9 +14,11 @@
 #include <swatnn/search/fine_tune.hpp>
 
 #include "support/alloc_counter.hpp"
+#include "support/teacher_data.hpp"
 
 using namespace swatnn;
 using S = paper_spec;
+using test_teacher::make_split;
 
 namespace {
 // The teacher: a depth-2 network with 3 + 2 active neurons of all activation kinds and a sparse pattern.
@@ -48,16 +50,6 @@ sparse_network<S, float> teacher() {
   return net;
 }
 
-data::split make_split(const sparse_network<S, float>& net, int rows, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  data::split s;
-  s.x.resize(rows, 2);
-  for (Eigen::Index i = 0; i < s.x.size(); ++i) s.x.data()[i] = u(rng);
-  s.y = net.predict(s.x);
-  return s;
-}
-
 // Multiplies every nonzero parameter by (1 + 0.3 N(0, 1)) and shifts the biases.
 sparse_network<S, float> perturbed(sparse_network<S, float> net, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -76,10 +68,6 @@ sparse_network<S, float> perturbed(sparse_network<S, float> net, std::uint64_t s
   }
   net.output_bias(0) += 0.2f * normal(rng);
   return net;
-}
-
-double mse_of(const sparse_network<S, float>& net, const data::split& s) {
-  return (net.predict(s.x) - s.y).cast<double>().array().square().mean();
 }
 
 void check_same_structure(const sparse_network<S, float>& a, const sparse_network<S, float>& b) {
@@ -105,7 +93,7 @@ TEST_CASE("fine_tune recovers perturbed weights: lower validation MSE, same stru
   const auto train = make_split(t, 256, 1);
   const auto validation = make_split(t, 128, 2);
   const auto start = perturbed(t, 3);
-  const double before = mse_of(start, validation);
+  const double before = test_teacher::mse(start, validation);
   REQUIRE(before > 1e-3);
 
   const auto r = fine_tune(start, train, validation, {.max_iterations = 1500});
@@ -113,9 +101,9 @@ TEST_CASE("fine_tune recovers perturbed weights: lower validation MSE, same stru
   CHECK(r.net.nonzero_parameters() == start.nonzero_parameters());
   CHECK(r.validation_curve.front() == doctest::Approx(before).epsilon(1e-5));
   CHECK(r.validation_mse < 0.05 * before);
-  CHECK(r.validation_mse == doctest::Approx(mse_of(r.net, validation)).epsilon(1e-4));
-  CHECK(r.train_mse == doctest::Approx(mse_of(r.net, train)).epsilon(1e-4));
-  CHECK(r.train_mse < 0.05 * mse_of(start, train));
+  CHECK(r.validation_mse == doctest::Approx(test_teacher::mse(r.net, validation)).epsilon(1e-4));
+  CHECK(r.train_mse == doctest::Approx(test_teacher::mse(r.net, train)).epsilon(1e-4));
+  CHECK(r.train_mse < 0.05 * test_teacher::mse(start, train));
   CHECK(r.validation_curve.size() == static_cast<std::size_t>(r.iterations) + 1);
   CHECK(r.validation_curve[static_cast<std::size_t>(r.best_iteration)] == r.validation_mse);
   MESSAGE("validation MSE " << before << " -> " << r.validation_mse << " in " << r.iterations << " updates");
@@ -160,7 +148,7 @@ TEST_CASE("fine_tune stops early after `patience` updates without improvement an
   CHECK(wild.iterations < 5000);
   CHECK(wild.stopped_by != fine_tune_stop::max_iterations);
   CHECK(wild.validation_mse <= wild.validation_curve.front());
-  CHECK(wild.validation_mse == doctest::Approx(mse_of(wild.net, validation)).epsilon(1e-4));
+  CHECK(wild.validation_mse == doctest::Approx(test_teacher::mse(wild.net, validation)).epsilon(1e-4));
   MESSAGE("lr 3: stopped after " << wild.iterations << " updates, best at " << wild.best_iteration);
   if (wild.stopped_by == fine_tune_stop::patience)
     CHECK(wild.iterations - wild.best_iteration == 20);
@@ -174,7 +162,7 @@ TEST_CASE("fine_tune stops early after `patience` updates without improvement an
   const auto none = fine_tune(start, train, validation, {.max_iterations = 0});
   CHECK(none.iterations == 0);
   CHECK(same_parameters(none.net, start));
-  CHECK(none.validation_mse == doctest::Approx(mse_of(start, validation)).epsilon(1e-5));
+  CHECK(none.validation_mse == doctest::Approx(test_teacher::mse(start, validation)).epsilon(1e-5));
 }
 
 TEST_CASE("fine_tune is deterministic for a seed") {

@@ -1,9 +1,12 @@
 // Tests for the parameter budget of search/latent_search.hpp and for search/tuned_selection.hpp: candidates over
 // the budget are never kept, the budget error, and the pick after fine-tuning (every finite candidate tuned, the
-// documented rule, figures of the returned network, determinism also across thread counts, bad options).
+// documented rule, figures of the returned network, determinism also across thread counts, bad options, and a
+// budget for fine-tuning that prunes every candidate to it).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -35,6 +38,21 @@ const latent_search_options base{.restarts = 3, .iterations = 60, .seed = 5, .te
 double mse(const sparse_network<paper_spec, float>& net, const data::split& s) {
   return static_cast<double>((net.predict(s.x) - s.y).squaredNorm()) / static_cast<double>(s.y.size());
 }
+
+#if defined(_OPENMP)
+// fine_tune_candidates run on one thread and then on two (the thread count is restored).
+std::pair<tuned_selection<paper_spec>, tuned_selection<paper_spec>> on_one_and_two_threads(
+    const search_result<paper_spec, float>& result, const data::split& train, const data::split& validation,
+    const tuned_selection_options& options) {
+  const int threads_before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  auto one = fine_tune_candidates(result, train, validation, options);
+  omp_set_num_threads(2);
+  auto two = fine_tune_candidates(result, train, validation, options);
+  omp_set_num_threads(threads_before);
+  return {std::move(one), std::move(two)};
+}
+#endif
 }  // namespace
 
 TEST_CASE("a parameter budget keeps only networks within it") {
@@ -104,12 +122,7 @@ TEST_CASE("fine_tune_candidates tunes every finite candidate and picks the small
   CHECK(again.best().tuned.validation_mse == pick.validation_mse);
 #if defined(_OPENMP)
   // candidates are tuned in parallel with several threads: every tuned network is the one-thread result
-  const int threads_before = omp_get_max_threads();
-  omp_set_num_threads(1);
-  const auto one = fine_tune_candidates(result, train, validation, options);
-  omp_set_num_threads(2);
-  const auto two = fine_tune_candidates(result, train, validation, options);
-  omp_set_num_threads(threads_before);
+  const auto [one, two] = on_one_and_two_threads(result, train, validation, options);
   REQUIRE(one.tuned.size() == two.tuned.size());
   for (std::size_t k = 0; k < one.tuned.size(); ++k) {
     CHECK(one.tuned[k].candidate == two.tuned[k].candidate);
@@ -145,4 +158,33 @@ TEST_CASE("fine_tune_candidates with Levenberg-Marquardt tunes every candidate b
     best = std::min(best, t.tuned.validation_mse);
   }
   CHECK(selection.best().tuned.validation_mse <= best * 1.05);
+}
+
+TEST_CASE("fine_tune_candidates with a budget prunes every candidate to it, the same on one and two threads") {
+  tiny_ae ae({.seed = 9});
+  const auto train = make_split(200, 1), validation = make_split(60, 2);
+  latent_search search(ae, paper_regularizers(), adam{}, base);
+  const auto result = search.run(train, validation);
+  int largest = 0;
+  for (const auto& c : result.candidates) largest = std::max(largest, c.nonzero_parameters);
+  const int budget = 6;
+  REQUIRE(largest > budget);  // some candidate has to be pruned
+  const tuned_selection_options options{.method = fine_tuner::levenberg_marquardt, .lm = {.max_iterations = 20},
+                                        .max_parameters = budget, .prune_round_iterations = 5};
+  const auto selection = fine_tune_candidates(result, train, validation, options);
+  for (const auto& t : selection.tuned) {
+    CHECK(t.tuned.net.nonzero_parameters() <= budget);
+    CHECK(t.tuned.net.depth == result.candidates.at(t.candidate).network.depth);
+    CHECK(t.tuned.validation_mse == doctest::Approx(mse(t.tuned.net, validation)).epsilon(1e-5));
+  }
+#if defined(_OPENMP)
+  const auto [one, two] = on_one_and_two_threads(result, train, validation, options);
+  REQUIRE(one.tuned.size() == two.tuned.size());
+  for (std::size_t k = 0; k < one.tuned.size(); ++k) {
+    CHECK(one.tuned[k].tuned.validation_mse == two.tuned[k].tuned.validation_mse);
+    CHECK(one.tuned[k].tuned.net.predict(validation.x) == two.tuned[k].tuned.net.predict(validation.x));
+  }
+#endif
+  CHECK_THROWS_AS(fine_tune_candidates(result, train, validation, {.max_parameters = budget, .prune_fraction = 0}),
+                  value_error);
 }

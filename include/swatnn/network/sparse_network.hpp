@@ -69,6 +69,11 @@ struct sparse_network {
 
   // Outputs for a batch of points: x is N x inputs, the result N x outputs. Inactive neurons output 0.
   cpu::matrix<T> predict(const cpu::matrix<T>& x) const {
+    return predict(x, [](int, const cpu::matrix<T>&) {});
+  }
+  // The same, calling visit(l, h) with hidden layer l's outputs (N x max_width) as they are computed.
+  template <class Visit>
+  cpu::matrix<T> predict(const cpu::matrix<T>& x, Visit&& visit) const {
     if (x.cols() != S::inputs)
       throw shape_error("sparse_network::predict: inputs have " + std::to_string(x.cols()) + " columns, the spec has " +
                         std::to_string(S::inputs) + " inputs");
@@ -86,6 +91,7 @@ struct sparse_network {
         }
         for (Eigen::Index n = 0; n < column.size(); ++n) column(n) = apply_activation(layer.activations[j], column(n));
       }
+      visit(l, static_cast<const cpu::matrix<T>&>(next));
       h.swap(next);
       next.resize(x.rows(), S::max_width);
     }

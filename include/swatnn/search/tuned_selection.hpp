@@ -5,8 +5,11 @@
 // MSE, e.g. none within a parameter budget, are skipped) and picks the smallest network whose tuned validation
 // MSE is within (1 + tolerance) of the best tuned validation MSE (ties: the lower validation MSE). Selection uses
 // the validation split only, never test. With several OpenMP threads the candidates are tuned in parallel.
+// With a budget (tuned_selection_options::max_parameters) every candidate over it is first pruned to it while it is
+// fine-tuned (prune_and_tune, search/prune.hpp), so the search can run without a budget of its own.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <exception>
@@ -18,6 +21,7 @@
 #include <swatnn/search/fine_tune.hpp>
 #include <swatnn/search/fine_tune_lm.hpp>
 #include <swatnn/search/latent_search.hpp>
+#include <swatnn/search/prune.hpp>
 
 namespace swatnn {
 
@@ -26,9 +30,15 @@ struct tuned_selection_options {
   fine_tuner method = fine_tuner::adam;     // how each candidate is fine-tuned
   fine_tune_options<> tune = {};            // for the Adam part (fine_tuner::adam, adam_then_levenberg_marquardt)
   levenberg_marquardt_options lm = {};      // for the Levenberg-Marquardt part
+  int max_parameters = 0;                   // > 0: a budget; a candidate with more nonzero parameters is first pruned
+                                            // to it (prune_to_budget) before its fine-tuning (0: no budget)
+  double prune_fraction = 0.25;             // prune_options::fraction
+  int prune_round_iterations = 50;          // each part of the fine-tuning between pruning rounds runs at most this
+                                            // many iterations (> 0)
 };
 
-// Fine-tunes one network as `options.method` says (see fine_tuner).
+// Fine-tunes one network as `options.method` says (see fine_tuner). options.max_parameters is not applied here
+// (see prune_and_tune).
 template <network_spec_type S>
 fine_tune_result<S> fine_tune_with(const sparse_network<S, float>& net, const data::split& train,
                                    const data::split& validation, const tuned_selection_options& options) {
@@ -39,6 +49,32 @@ fine_tune_result<S> fine_tune_with(const sparse_network<S, float>& net, const da
     case fine_tuner::adam: break;
   }
   return fine_tune(net, train, validation, options.tune);
+}
+
+namespace detail {
+inline void check_budget_options(const tuned_selection_options& options, int outputs) {
+  if (options.max_parameters < 0) throw value_error("tuned_selection_options.max_parameters must be >= 0 (0: no budget)");
+  if (options.max_parameters == 0) return;
+  check_prune_options({.max_parameters = options.max_parameters, .fraction = options.prune_fraction}, outputs);
+  if (options.prune_round_iterations <= 0) throw value_error("tuned_selection_options.prune_round_iterations must be > 0");
+}
+}  // namespace detail
+
+// Prunes `net` to options.max_parameters when it is over that budget (prune_to_budget, fine-tuning between rounds
+// with at most prune_round_iterations per part), then fine-tunes it as options.method says.
+template <network_spec_type S>
+fine_tune_result<S> prune_and_tune(const sparse_network<S, float>& net, const data::split& train,
+                                   const data::split& validation, const tuned_selection_options& options) {
+  detail::check_budget_options(options, S::outputs);
+  sparse_network<S, float> start = net;
+  if (options.max_parameters > 0 && net.nonzero_parameters() > options.max_parameters) {
+    tuned_selection_options round = options;
+    round.tune.max_iterations = std::min(round.tune.max_iterations, options.prune_round_iterations);
+    round.lm.max_iterations = std::min(round.lm.max_iterations, options.prune_round_iterations);
+    start = prune_to_budget(net, train.x, {.max_parameters = options.max_parameters, .fraction = options.prune_fraction},
+                            [&](const sparse_network<S, float>& n) { return fine_tune_with(n, train, validation, round).net; });
+  }
+  return fine_tune_with(start, train, validation, options);
 }
 
 template <network_spec_type S>
@@ -59,6 +95,7 @@ tuned_selection<S> fine_tune_candidates(const search_result<S, float>& result, c
                                         const data::split& validation, const tuned_selection_options& options = {}) {
   if (!(options.tolerance >= 0) || !std::isfinite(options.tolerance))
     throw value_error("tuned_selection_options.tolerance must be finite and >= 0");
+  detail::check_budget_options(options, S::outputs);
   tuned_selection<S> selection;
   for (std::size_t k = 0; k < result.candidates.size(); ++k)
     if (std::isfinite(result.candidates[k].validation_mse)) selection.tuned.push_back({.candidate = k, .tuned = {}});
@@ -72,7 +109,7 @@ tuned_selection<S> fine_tune_candidates(const search_result<S, float>& result, c
   for (std::ptrdiff_t k = 0; k < count; ++k) {
     auto& t = selection.tuned[static_cast<std::size_t>(k)];
     try {
-      t.tuned = fine_tune_with(result.candidates[t.candidate].network, train, validation, options);
+      t.tuned = prune_and_tune(result.candidates[t.candidate].network, train, validation, options);
     } catch (...) {
       errors[static_cast<std::size_t>(k)] = std::current_exception();
     }
