@@ -19,6 +19,7 @@
 #include <swatnn/network/activation.hpp>
 #include <swatnn/network/sparse_network.hpp>
 #include <swatnn/search/extract.hpp>
+#include <swatnn/search/fine_tune.hpp>
 
 namespace swatnn {
 
@@ -69,7 +70,7 @@ inline void check_prune_options(const prune_options& o, int outputs) {
 
 struct weight_strength {
   double strength = 0;
-  int layer = 0, row = 0, col = 0;  // layer == depth: an output weight
+  parameter_slot slot;  // a weight or an output weight
 };
 }  // namespace detail
 
@@ -85,30 +86,16 @@ int remove_weakest_weights(sparse_network<S, T>& net, const cpu::matrix<T>& x, i
   net.predict(x, [&](int l, const cpu::matrix<T>& h) {
     rms[static_cast<std::size_t>(l) + 1] = (h.array().square().colwise().mean().sqrt()).transpose();
   });
-  std::vector<detail::weight_strength> weights;
-  auto live = [&](int l, int i) { return l == 0 || net.layers[l - 1].active[i]; };
-  for (int l = 0; l < net.depth; ++l)
-    for (int j = 0; j < S::max_width; ++j) {
-      if (!net.layers[l].active[j]) continue;
-      for (int i = 0; i < S::layer_inputs(l); ++i)
-        if (net.layers[l].weights(i, j) != T(0) && live(l, i))
-          weights.push_back({std::abs(static_cast<double>(net.layers[l].weights(i, j))) *
-                                 static_cast<double>(rms[static_cast<std::size_t>(l)](i)),
-                             l, i, j});
-    }
-  for (int i = 0; i < S::max_width; ++i)
-    for (int o = 0; o < S::outputs; ++o)
-      if (net.layers[net.depth - 1].active[i] && net.output_weights(i, o) != T(0))
-        weights.push_back({std::abs(static_cast<double>(net.output_weights(i, o))) *
-                               static_cast<double>(rms[static_cast<std::size_t>(net.depth)](i)),
-                           net.depth, i, o});
+  std::vector<detail::weight_strength> weights;  // the surviving weights (not the biases), in the slot order
+  detail::for_each_surviving_slot(net, [&](const detail::parameter_slot& s) {
+    if (s.kind != detail::parameter_kind::weight && s.kind != detail::parameter_kind::output_weight) return;
+    const auto& source_rms = rms[static_cast<std::size_t>(s.kind == detail::parameter_kind::weight ? s.layer : net.depth)];
+    weights.push_back({std::abs(static_cast<double>(detail::slot_ref(net, s))) * static_cast<double>(source_rms(s.row)), s});
+  });
   const auto removed = std::min<std::size_t>(weights.size(), static_cast<std::size_t>(std::max(count, 0)));
   std::stable_sort(weights.begin(), weights.end(),
                    [](const auto& a, const auto& b) { return a.strength < b.strength; });
-  for (std::size_t k = 0; k < removed; ++k) {
-    const auto& w = weights[k];
-    (w.layer == net.depth ? net.output_weights(w.row, w.col) : net.layers[w.layer].weights(w.row, w.col)) = T(0);
-  }
+  for (std::size_t k = 0; k < removed; ++k) detail::slot_ref(net, weights[k].slot) = T(0);
   prune_dead(net);
   fold_constant_neurons(net);
   prune_dead(net);  // folding can leave a neuron whose only outgoing weights went to a folded one
