@@ -6,6 +6,7 @@
 #include <swatnn/error.hpp>
 #include <swatnn/concepts.hpp>
 #include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/flush_denormals.hpp>
 
 // the searched network family
 #include <swatnn/network/activation.hpp>
@@ -14,6 +15,7 @@
 #include <swatnn/network/export_json.hpp>
 #include <swatnn/network/generator.hpp>
 #include <swatnn/network/soft_eval.hpp>
+#include <swatnn/network/soft_mse.hpp>
 #include <swatnn/network/sparse_eval.hpp>
 #include <swatnn/network/sparse_network.hpp>
 #include <swatnn/network/spec.hpp>
@@ -69,6 +71,7 @@
 #include <swatnn/search/fine_tune.hpp>
 #include <swatnn/search/fine_tune_lm.hpp>
 #include <swatnn/search/latent_search.hpp>
+#include <swatnn/search/prune.hpp>
 #include <swatnn/search/tuned_selection.hpp>
 
 // baselines the search is compared with

@@ -3,6 +3,7 @@
 // allocations after warm-up, and errors.
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <random>
 #include <span>
 
@@ -228,4 +229,24 @@ TEST_CASE("soft eval skips neurons whose mask gate underflows to 0, with the sam
                          : gv.output_weights().row(j).cwiseAbs().maxCoeff()) == 0.0f);  // outgoing
       }
   }
+}
+
+TEST_CASE("soft eval with nearly-off neurons agrees with double and leaves the caller's float mode as it was") {
+  // Mask logits of -60 to -85 give gates of 1e-26 to 1e-37: not 0, so those neurons are computed, and their
+  // backward products fall below the smallest normal float. Soft eval flushes those to 0
+  // (backend/flush_denormals.hpp) inside its own scope; the caller's thread keeps gradual underflow.
+  const int d = 2, networks = 2;
+  auto tokens_d = random_tokens<double>(networks, d, 77);
+  for (int b = 0; b < networks; ++b) {
+    network_view<paper_spec, double> v(tokens_d.data() + b * 7 * tokens_d.cols(), d, tokens_d.cols());
+    for (int l = 0; l < d; ++l)
+      for (int j = 0; j < 7; j += 2) v.mask_logits(l)(j) = -60.0 - 4.0 * j;
+  }
+  const cpu::row_matrix<float> tokens_f = tokens_d.cast<float>();
+  tokens_d = tokens_f.cast<double>();
+  const cpu::matrix<float> x_f = cpu::matrix<float>::Random(200, 2);
+  const auto g_f = agrees_with_double(tokens_f, tokens_d, d, x_f, 1.0f);
+  CHECK(g_f.allFinite());
+  volatile float tiny = std::numeric_limits<float>::min(), quarter = 0.25f;
+  CHECK(tiny * quarter > 0.0f);  // still a subnormal here: the mode was restored
 }

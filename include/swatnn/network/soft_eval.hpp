@@ -5,7 +5,8 @@
 // output); backward writes the gradient with the same layout (every slot of width(D); padding slots get 0) and
 // optionally the gradient with respect to the shared input points.
 // Parallel across networks (OpenMP); workspaces are sized on the first call for a shape and reused, so calls
-// after warm-up allocate nothing.
+// after warm-up allocate nothing. Each network is evaluated with subnormal floats flushed to zero
+// (backend/flush_denormals.hpp: sharpened mask gates produce them, and they are slow on Intel cores).
 #pragma once
 
 #include <algorithm>
@@ -18,8 +19,10 @@
 #include <Eigen/Core>
 
 #include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/flush_denormals.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/network/activation.hpp>
+#include <swatnn/network/soft_eval_kernels.hpp>
 #include <swatnn/network/spec.hpp>
 #include <swatnn/network/token_layout.hpp>
 
@@ -146,68 +149,13 @@ class soft_eval<S, T, cpu> {
   static const T* col(const matrix& m, Eigen::Index c) { return m.data() + c * m.rows(); }
   static T* col(matrix& m, Eigen::Index c) { return m.data() + c * m.rows(); }
 
-  // out[i] = bias + sum_k in[k][i] w[k] over the points: the products of one neuron, vectorized over points.
-  template <int K>
-  static void combine(const T* const* in, const T* w, T bias, Eigen::Index n, T* out) {
-#pragma omp simd
-    for (Eigen::Index i = 0; i < n; ++i) {
-      T acc = bias;
-      for (int k = 0; k < K; ++k) acc += in[k][i] * w[k];
-      out[i] = acc;
-    }
-  }
-
-  // out[k] = sum_i in[k][i] d[i]: K dot products sharing d, with `lanes` independent partial sums per k (a fixed
-  // summation order for a given build, so results are deterministic).
-  template <int K>
-  static void dots(const T* const* in, const T* d, Eigen::Index n, T* out) {
-    constexpr int lanes = 8;
-    T acc[K][lanes] = {};
-    Eigen::Index i = 0;
-    for (; i + lanes <= n; i += lanes)
-      for (int k = 0; k < K; ++k)
-#pragma omp simd
-        for (int l = 0; l < lanes; ++l) acc[k][l] += in[k][i + l] * d[i + l];
-    for (int k = 0; k < K; ++k) {
-      T s = 0;
-      for (int l = 0; l < lanes; ++l) s += acc[k][l];
-      for (Eigen::Index r = i; r < n; ++r) s += in[k][r] * d[r];
-      out[k] = s;
-    }
-  }
-
-  // combine / dots over the first `count` (<= K) entries, unrolled for each count.
-  template <int K>
-  static void combine_n(int count, const T* const* in, const T* w, T bias, Eigen::Index n, T* out) {
-    if constexpr (K > 0)
-      if (count < K) return combine_n<K - 1>(count, in, w, bias, n, out);
-    combine<K>(in, w, bias, n, out);
-  }
-  template <int K>
-  static void dots_n(int count, const T* const* in, const T* d, Eigen::Index n, T* out) {
-    if constexpr (K > 0) {
-      if (count < K) return dots_n<K - 1>(count, in, d, n, out);
-      dots<K>(in, d, n, out);
-    }
-  }
-
   // The neurons of layer l (or every input for l < 0) that are not off: their indices, and their count.
   int active(int b, int l, int fan, int* index) const {
     int count = 0;
     for (int k = 0; k < fan; ++k)
-      if (l < 0 || !off(gate(b, l, k))) index[count++] = k;
+      if (l < 0 || !detail::soft::off(gate(b, l, k))) index[count++] = k;
     return count;
   }
-
-  // The softmax weight of activation k is exactly 0 (underflow at low temperature): its value, its derivative and
-  // its share of every gradient are exactly 0 as well, so the pass skips that activation.
-  static bool uses(const T* g, activation a) { return g[1 + static_cast<int>(a)] != T(0); }
-  // The mask gate sigmoid(mask logit) is exactly 0 (float underflow for a logit below about -88, as the search's
-  // sharpened masks give for switched-off neurons): the neuron's output is exactly 0, and so are its
-  // pre-activation's gradient and the gradients of its bias, activation logits, mask logit, incoming and outgoing
-  // weights. The pass skips the neuron: it computes nothing for it, leaves it out of the products of the layer
-  // above and of the backward pass, and its gradient slots keep the 0 they start with.
-  static bool off(const T* g) { return g[0] == T(0); }
 
   // Hidden layer l of network b: pre-activations, the activations the neuron's softmax uses, and the mixed output.
   template <int FanIn>
@@ -223,31 +171,16 @@ class soft_eval<S, T, cpu> {
     for (int i = 0; i < count; ++i) in_active[i] = in[from[i]];
     for (int j = 0; j < width; ++j) {
       T* g = gate(b, l, j);
-      g[0] = T(1) / (T(1) + std::exp(-masks(j)));
-      const T top = logits.row(j).maxCoeff();
-      T sum = 0;
-      for (int k = 0; k < activation_count; ++k) sum += (g[1 + k] = std::exp((logits(j, k) - top) / temperature_));
-      for (int k = 0; k < activation_count; ++k) g[1 + k] /= sum;
+      detail::soft::neuron_gates(masks(j), logits.row(j), temperature_, g);
 
-      if (off(g)) continue;  // its output is exactly 0: the layer above and the backward pass leave it out
+      if (detail::soft::off(g)) continue;  // its output is exactly 0: the layer above and the backward pass leave it out
       const Eigen::Index c = static_cast<Eigen::Index>(b) * width + j;
       T w[FanIn];
       for (int i = 0; i < count; ++i) w[i] = weights(from[i], j);
       T* pre = col(pre_[l], c);
-      combine_n<FanIn>(count, in_active, w, bias(j), n, pre);
+      detail::soft::combine_n<FanIn>(count, in_active, w, bias(j), n, pre);
 
-      using array_map = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
-      const array_map p(pre, n);
-      array_map sig(col(sigmoid_[l], c), n), th(col(tanh_[l], c), n);
-      array_map post(col(post_[l], c), n);
-      const bool use_sig = uses(g, activation::sigmoid), use_tanh = uses(g, activation::tanh);
-      if (use_sig) sig = p.logistic();
-      if (use_tanh) th = p.tanh();
-      const auto leaky = p.max(T(leaky_relu_slope) * p);
-      if (use_sig && use_tanh) post = g[0] * (g[1] * sig + g[2] * th + g[3] * leaky);
-      else if (use_sig) post = g[0] * (g[1] * sig + g[3] * leaky);
-      else if (use_tanh) post = g[0] * (g[2] * th + g[3] * leaky);
-      else post = g[0] * (g[3] * leaky);
+      detail::soft::activate(pre, col(sigmoid_[l], c), col(tanh_[l], c), col(post_[l], c), n, g);
     }
   }
 
@@ -261,6 +194,7 @@ class soft_eval<S, T, cpu> {
   }
 
   void forward_one(int b) {
+    const flush_denormals flush;
     const network net = view(b);
     const Eigen::Index n = x_->rows();
     const T* inputs[S::inputs];
@@ -276,41 +210,9 @@ class soft_eval<S, T, cpu> {
     for (int o = 0; o < S::outputs; ++o) {
       T w[width];
       for (int i = 0; i < count; ++i) w[i] = wo(from[i], o);
-      combine_n<width>(count, last_active, w, net.output_bias()(o), n,
+      detail::soft::combine_n<width>(count, last_active, w, net.output_bias()(o), n,
                        col(outputs_, static_cast<Eigen::Index>(b) * S::outputs + o));
     }
-  }
-
-  // One pass over a neuron's points: sums[k] = sum_n d_n act_k(p_n) for the activations in use, sums[3] = sum_n dp_n,
-  // and dp_n = d_n m sum_k s_k act_k'(p_n).
-  template <bool Sigmoid, bool Tanh>
-  static void mix_backward(const T* p, const T* sig, const T* th, const T* d, T* dp, Eigen::Index n, const T* g,
-                           T (&sums)[4]) {
-    const T m = g[0], s0 = g[1] * m, s1 = g[2] * m, s2 = g[3] * m;
-    T sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
-#pragma omp simd reduction(+ : sum0, sum1, sum2, sum3)
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const T x = p[i], u = d[i], lg = leaky_relu_gradient(x);
-      T slope = s2 * lg;
-      sum2 += u * x * lg;
-      if constexpr (Sigmoid) {
-        const T a = sig[i];
-        sum0 += u * a;
-        slope += s0 * a * (T(1) - a);
-      }
-      if constexpr (Tanh) {
-        const T t = th[i];
-        sum1 += u * t;
-        slope += s1 * (T(1) - t * t);
-      }
-      const T v = u * slope;
-      dp[i] = v;
-      sum3 += v;
-    }
-    sums[0] = sum0;
-    sums[1] = sum1;
-    sums[2] = sum2;
-    sums[3] = sum3;
   }
 
   // dL/dW (fan-in x width) and dL/dinputs of a layer from dp, given its inputs' columns.
@@ -327,8 +229,8 @@ class soft_eval<S, T, cpu> {
     for (int i = 0; i < neurons; ++i) dp_active[i] = dp[to[i]];
     auto gw = grad.weights(l);  // zeroed by backward_one
     for (int i = 0; i < neurons; ++i) {
-      T acc[FanIn];
-      dots_n<FanIn>(inputs, in_active, dp_active[i], n, acc);
+      T acc[FanIn] = {};
+      detail::soft::dots_n<FanIn>(inputs, in_active, dp_active[i], n, acc);
       for (int k = 0; k < inputs; ++k) gw(from[k], to[i]) = acc[k];
     }
     if (grad_in == nullptr) return;
@@ -337,11 +239,12 @@ class soft_eval<S, T, cpu> {
     for (int k = 0; k < inputs; ++k) {
       T w[width];
       for (int i = 0; i < neurons; ++i) w[i] = weights(from[k], to[i]);
-      combine_n<width>(neurons, dp_active, w, T(0), n, grad_in[from[k]]);
+      detail::soft::combine_n<width>(neurons, dp_active, w, T(0), n, grad_in[from[k]]);
     }
   }
 
   void backward_one(int b, const matrix& grad_outputs, T* grad_tokens, bool want_inputs) {
+    const flush_denormals flush;
     const network net = view(b);
     const Eigen::Index n = x_->rows();
     T* grad_base = grad_tokens + static_cast<Eigen::Index>(b) * layout::tokens * stride_;
@@ -361,8 +264,8 @@ class soft_eval<S, T, cpu> {
       const T* last_active[width];
       for (int i = 0; i < count; ++i) last_active[i] = last[from[i]];
       for (int o = 0; o < S::outputs; ++o) {
-        T acc[width];
-        dots_n<width>(count, last_active, dy[o], n, acc);
+        T acc[width] = {};
+        detail::soft::dots_n<width>(count, last_active, dy[o], n, acc);
         for (int i = 0; i < count; ++i) gwo(from[i], o) = acc[i];
         const T* d = dy[o];
         T s = 0;
@@ -373,7 +276,7 @@ class soft_eval<S, T, cpu> {
       for (int i = 0; i < count; ++i) {  // a switched-off neuron never reads its dh
         T w[S::outputs];
         for (int o = 0; o < S::outputs; ++o) w[o] = wo(from[i], o);
-        combine<S::outputs>(dy, w, T(0), n, dh[from[i]]);
+        detail::soft::combine<S::outputs>(dy, w, T(0), n, dh[from[i]]);
       }
     }
 
@@ -383,23 +286,12 @@ class soft_eval<S, T, cpu> {
       auto grad_bias = grad.bias(l);
       for (int j = 0; j < width; ++j) {
         const T* g = gate(b, l, j);
-        if (off(g)) continue;  // its slots stay 0, and its dh and dp are never read
+        if (detail::soft::off(g)) continue;  // its slots stay 0, and its dh and dp are never read
         const Eigen::Index c = static_cast<Eigen::Index>(b) * width + j;
         const T *p = col(pre_[l], c), *sig = col(sigmoid_[l], c), *th = col(tanh_[l], c);
         T sums[4];
-        const bool use_sig = uses(g, activation::sigmoid), use_tanh = uses(g, activation::tanh);
-        if (use_sig && use_tanh) mix_backward<true, true>(p, sig, th, dh[j], dp[j], n, g, sums);
-        else if (use_sig) mix_backward<true, false>(p, sig, th, dh[j], dp[j], n, g, sums);
-        else if (use_tanh) mix_backward<false, true>(p, sig, th, dh[j], dp[j], n, g, sums);
-        else mix_backward<false, false>(p, sig, th, dh[j], dp[j], n, g, sums);
-        // With h = m * mix, mix = sum_k s_k act_k: dL/dm = sum_k s_k sum(d act_k), dL/ds_k = m sum(d act_k);
-        // an activation not in use has s_k = 0 and sums[k] = 0.
-        if (!use_sig) sums[0] = 0;
-        if (!use_tanh) sums[1] = 0;
-        const T dm = g[1] * sums[0] + g[2] * sums[1] + g[3] * sums[2];
-        grad_masks(j) = dm * g[0] * (T(1) - g[0]);
-        // softmax(logits / T) backward: dL/dlogit_k = s_k (dL/ds_k - sum_i s_i dL/ds_i) / T, dL/ds = m * sums.
-        for (int k = 0; k < activation_count; ++k) grad_logits(j, k) = g[0] * g[1 + k] * (sums[k] - dm) / temperature_;
+        detail::soft::mix_backward(p, sig, th, dh[j], dp[j], n, g, sums);
+        detail::soft::gate_gradients(g, sums, temperature_, grad_masks(j), grad_logits.row(j));
         grad_bias(j) = sums[3];
       }
       if (l == 0) {

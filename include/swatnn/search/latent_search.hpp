@@ -2,7 +2,8 @@
 // §7): for a dataset, R random latents per scale level (depth) are optimized at once by gradient descent through
 // the frozen autoencoder's decoders. Each iteration, for every level: decode the R latents, gate them (weights
 // W~ = W sigmoid(k (|W| - t)) with a learnable per-latent threshold t, masks sharpened to sigmoid(k_n (m - 0.5))),
-// evaluate them softly on the training points with the annealed activation temperature, add the regularizers'
+// evaluate them softly on the training points with the annealed activation temperature (network/soft_mse.hpp: the
+// MSE and its gradient in one pass over point tiles), add the regularizers'
 // penalties, and back-propagate to the latents and thresholds; one optimizer steps all of them (lr 0.1 on z,
 // 0.001 on t by default). After annealing, every `validation_every` iterations each latent's discrete network is
 // extracted and scored on the VALIDATION split (never test); each latent keeps its best. The result lists all
@@ -31,9 +32,10 @@
 #endif
 
 #include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/flush_denormals.hpp>
 #include <swatnn/data/dataset.hpp>
 #include <swatnn/error.hpp>
-#include <swatnn/network/soft_eval.hpp>
+#include <swatnn/network/soft_mse.hpp>
 #include <swatnn/network/sparse_network.hpp>
 #include <swatnn/network/token_layout.hpp>
 #include <swatnn/nn/parameter_buffer.hpp>
@@ -275,8 +277,10 @@ class latent_search {
 
   // One iteration for scale level `i` (depth Depth): returns the sum of its latents' total losses and leaves the
   // gradients in grad_latents_[i] and grad_thresholds_.
+  // Subnormal floats are flushed to zero throughout (backend/flush_denormals.hpp).
   template <int Depth>
   double step_level(int i, const matrix& x, const matrix& target, T temperature) {
+    const flush_denormals flush;
     const int r = options_.restarts;
     const row_matrix& decoded = ae_->template decode<Depth>(latents_[i]);
     row_matrix& gated = gated_[i];
@@ -294,27 +298,18 @@ class latent_search {
       gate_weights(g.output_weights());
     }
 
-    auto& eval = evals_[i];
-    const matrix& y = eval.forward(gated, Depth, x, temperature);
-    grad_y_[i].resize(y.rows(), y.cols());
-    double sum = 0;
-    grad_gated_[i].setZero(gated.rows(), gated.cols());
+    grad_gated_[i].resize(gated.rows(), gated.cols());  // every slot is written
     grad_decoded_[i].setZero(decoded.rows(), decoded.cols());
-    for (int b = 0; b < r; ++b) {
-      const auto diff = y.middleCols(static_cast<Eigen::Index>(b) * S::outputs, S::outputs) - target;
-      const double mse = static_cast<double>(diff.squaredNorm()) / static_cast<double>(target.size());
-      grad_y_[i].middleCols(static_cast<Eigen::Index>(b) * S::outputs, S::outputs) = (T(2) / T(target.size())) * diff;
-      mse_[index(i, b)] = mse;
-      loss_[index(i, b)] = mse;
-    }
-    eval.backward(grad_y_[i], grad_gated_[i]);
+    double* mse = mse_.data() + index(i, 0);
+    mse_evals_[i].evaluate(gated.data(), r, Depth, gated.cols(), x, target, temperature, grad_gated_[i].data(), mse);
+    double sum = 0;
     for (int b = 0; b < r; ++b) {
       const T t = thresholds_[index(i, b)];
       T& grad_t = grad_thresholds_[index(i, b)];
       const regularizer_input<S, T> in{view<const T>(decoded, b, Depth), view<const T>(gated, b, Depth), t};
       const regularizer_gradient<S, T> grad{view<T>(grad_decoded_[i], b, Depth), view<T>(grad_gated_[i], b, Depth),
                                             grad_t};
-      loss_[index(i, b)] += static_cast<double>(regularizer_.apply(in, grad));
+      loss_[index(i, b)] = mse[b] + static_cast<double>(regularizer_.apply(in, grad));
       sum += loss_[index(i, b)];
       // back through the gates into the decoded cells (identity elsewhere) and the threshold
       auto d = view<const T>(decoded, b, Depth);
@@ -433,8 +428,7 @@ class latent_search {
   Optimizer optimizer_;
   latent_search_options options_;
   std::array<row_matrix, levels> latents_, grad_latents_, gated_, grad_gated_, grad_decoded_;
-  std::array<soft_eval<S, T>, levels> evals_;
-  std::array<matrix, levels> grad_y_;
+  std::array<soft_mse<S, T>, levels> mse_evals_;
   double neuron_sharpness_ = 200;  // k_n of the current iteration
   std::vector<T> thresholds_, grad_thresholds_;
   std::vector<double> loss_, mse_;
