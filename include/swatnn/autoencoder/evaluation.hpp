@@ -75,10 +75,13 @@ reconstruction_report evaluate_reconstruction(AE& ae, const reconstruction_optio
     ae.forward(batch);
     const auto& loss = ae.loss();
     for (int b = 0; b < count; ++b) {
-      const auto target = batch.targets.middleCols(static_cast<Eigen::Index>(b) * S::outputs, S::outputs);
-      const double mean_square = static_cast<double>(target.squaredNorm()) / static_cast<double>(target.size());
-      const double mean_value = static_cast<double>(target.sum()) / static_cast<double>(target.size());
-      const double variance = mean_square - mean_value * mean_value;
+      // in double and in two passes: E[y^2] - E[y]^2 in float cancels to noise for large, nearly constant
+      // outputs, which then fell on either side of constant_variance depending on the summation order
+      const Eigen::MatrixXd target =
+          batch.targets.middleCols(static_cast<Eigen::Index>(b) * S::outputs, S::outputs).template cast<double>();
+      const double size = static_cast<double>(target.size());
+      const double mean_square = target.squaredNorm() / size;
+      const double variance = (target.array() - target.mean()).square().sum() / size;
       if (!(variance > options.constant_variance)) {
         ++report.constant_networks;
         continue;
