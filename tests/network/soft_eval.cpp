@@ -1,6 +1,6 @@
 // Tests for network/soft_eval.hpp: agreement with the discrete network in the hard limit, finite-difference
-// gradient checks in double for every token slot and the inputs at every depth, padding gradients, zero heap
-// allocations after warm-up, and errors.
+// gradient checks in double for every token slot and the inputs at every depth, padding gradients, networks
+// with a zero output gradient, zero heap allocations after warm-up, and errors.
 #include <doctest/doctest.h>
 
 #include <limits>
@@ -130,6 +130,46 @@ TEST_CASE("soft eval backward also holds with leaky_relu kinks avoided and large
   const auto r = test::check_gradient(loss, params, std::span<const double>(grad.data(), grad.size()), 1e-7);
   INFO(r.describe());
   CHECK(r.passed(1e-5));
+}
+
+TEST_CASE("soft eval backward gives exact zeros to networks whose output gradient is 0 and leaves the rest unchanged") {
+  // A hard minimum over scale levels sends no gradient to the levels that lost; backward skips those networks.
+  for (int d : {1, 3}) {
+    CAPTURE(d);
+    const int networks = 4;
+    const auto tokens = random_tokens<double>(networks, d, 40 + d);
+    const cpu::matrix<double> x = cpu::matrix<double>::Random(50, 2);
+    cpu::matrix<double> upstream = cpu::matrix<double>::Random(50, networks);
+    soft_eval<paper_spec, double> eval;
+    eval.forward(tokens, d, x);
+    cpu::row_matrix<double> grad(tokens.rows(), tokens.cols());
+    cpu::matrix<double> grad_x;
+    eval.backward(upstream, grad, &grad_x);  // every network reached: the workspaces hold nonzero values
+    upstream.col(1).setZero();
+    upstream.col(3).setZero();
+    grad.setConstant(99.0);
+    eval.backward(upstream, grad, &grad_x);
+
+    cpu::matrix<double> expected_x = cpu::matrix<double>::Zero(50, 2);
+    for (int b = 0; b < networks; ++b) {
+      CAPTURE(b);
+      const auto slots = grad.middleRows(b * 7, 7).leftCols(layout::width(d));
+      if (b % 2 == 1) {
+        CHECK((slots.array() == 0.0).all());
+        continue;
+      }
+      // the same network alone
+      soft_eval<paper_spec, double> one;
+      const cpu::row_matrix<double> own = tokens.middleRows(b * 7, 7);
+      one.forward(own, d, x);
+      cpu::row_matrix<double> own_grad(7, own.cols());
+      cpu::matrix<double> own_x;
+      one.backward(upstream.col(b), own_grad, &own_x);
+      CHECK((slots - own_grad.leftCols(layout::width(d))).cwiseAbs().maxCoeff() == 0.0);
+      expected_x += own_x;
+    }
+    CHECK((grad_x - expected_x).cwiseAbs().maxCoeff() < 1e-12 * (1.0 + expected_x.cwiseAbs().maxCoeff()));
+  }
 }
 
 TEST_CASE("soft eval allocates nothing after warm-up") {

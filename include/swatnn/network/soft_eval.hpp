@@ -7,6 +7,8 @@
 // Parallel across networks (OpenMP); workspaces are sized on the first call for a shape and reused, so calls
 // after warm-up allocate nothing. Each network is evaluated with subnormal floats flushed to zero
 // (backend/flush_denormals.hpp: sharpened mask gates produce them, and they are slow on Intel cores).
+// Backward skips a network whose output gradient is exactly 0 at every point (under the paper's hard minimum over
+// scale levels, 3 of 4 levels' networks): its slots get exact zeros without the pass.
 #pragma once
 
 #include <algorithm>
@@ -44,7 +46,7 @@ class soft_eval<S, T, cpu> {
   // columns [b * Outputs, (b + 1) * Outputs). `tokens` and `x` must stay alive until backward.
   const matrix& forward(const T* tokens, int networks, int depth, Eigen::Index row_stride, const matrix& x,
                         T temperature = T(1)) {
-    check_forward(networks, depth, row_stride, x, temperature);
+    detail::soft::check_points<S>("soft_eval::forward", networks, depth, row_stride, x, temperature);
     tokens_ = tokens;
     x_ = &x;
     networks_ = networks;
@@ -106,19 +108,6 @@ class soft_eval<S, T, cpu> {
  private:
   using network = network_view<S, const T>;
   using grad_network = network_view<S, T>;
-
-  void check_forward(int networks, int depth, Eigen::Index row_stride, const matrix& x, T temperature) const {
-    if (networks < 1) throw value_error("soft_eval::forward: networks must be >= 1, got " + std::to_string(networks));
-    layout::check_depth(depth, "soft_eval::forward");
-    if (row_stride < layout::width(depth))
-      throw shape_error("soft_eval::forward: row stride " + std::to_string(row_stride) + " is narrower than the " +
-                        std::to_string(layout::width(depth)) + " columns of a depth-" + std::to_string(depth) + " network");
-    if (x.cols() != S::inputs || x.rows() < 1)
-      throw shape_error("soft_eval::forward: points are " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) +
-                        ", expected N x " + std::to_string(S::inputs) + " with N >= 1");
-    if (!(temperature > T(0)) || !std::isfinite(static_cast<double>(temperature)))
-      throw value_error("soft_eval::forward: temperature must be finite and > 0");
-  }
 
   void reserve(Eigen::Index points) {
     const Eigen::Index cols = static_cast<Eigen::Index>(networks_) * width;
@@ -215,6 +204,13 @@ class soft_eval<S, T, cpu> {
     }
   }
 
+  // Whether the output gradient columns are exactly 0 at every point.
+  static bool all_zero(const T* const (&dy)[S::outputs], Eigen::Index n) {
+    for (const T* d : dy)
+      if (!(Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(d, n) == T(0)).all()) return false;
+    return true;
+  }
+
   // dL/dW (fan-in x width) and dL/dinputs of a layer from dp, given its inputs' columns.
   template <int FanIn>
   void layer_backward(const T* const* in, const T* const* dp, const network& net, grad_network& grad, int b, int l,
@@ -253,6 +249,12 @@ class soft_eval<S, T, cpu> {
 
     const T* dy[S::outputs];
     for (int o = 0; o < S::outputs; ++o) dy[o] = col(grad_outputs, static_cast<Eigen::Index>(b) * S::outputs + o);
+    if (all_zero(dy, n)) {
+      // a network the loss does not reach (a level that lost a hard minimum): every slot's gradient is exactly 0
+      if (want_inputs)
+        grad_x_.middleCols(static_cast<Eigen::Index>(b) * S::inputs, S::inputs).setZero();
+      return;
+    }
     const auto last = columns_of(std::as_const(post_[depth_ - 1]), b);
     const auto dh = columns_of(grad_post_, b);
     const auto dp = columns_of(grad_pre_, b);

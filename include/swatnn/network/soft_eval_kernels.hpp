@@ -1,16 +1,38 @@
 // swatnn/network/soft_eval_kernels.hpp: the per-neuron kernels of the differentiable evaluation, shared by
 // soft_eval (whole batches of points, outputs kept for any loss) and soft_mse (the search's MSE, fused over point
-// tiles): a neuron's gates, its products vectorized over points, its activation mix and that mix's backward.
+// tiles): their argument check, a neuron's gates, its products vectorized over points, its activation mix and that
+// mix's backward.
 // Every reduction has a fixed summation order for a given build, so results are deterministic.
 #pragma once
 
 #include <cmath>
+#include <string>
 
 #include <Eigen/Core>
 
+#include <swatnn/error.hpp>
 #include <swatnn/network/activation.hpp>
+#include <swatnn/network/token_layout.hpp>
 
 namespace swatnn::detail::soft {
+
+// The argument checks both evaluators share; `where` names the caller in the messages (built only on failure:
+// the check runs on every call of a hot loop and allocates nothing).
+template <class S, class T>
+void check_points(const char* where, int networks, int depth, Eigen::Index row_stride,
+                  const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& x, T temperature) {
+  using layout = token_layout<S>;
+  if (networks < 1) throw value_error(std::string(where) + ": networks must be >= 1, got " + std::to_string(networks));
+  layout::check_depth(depth, where);
+  if (row_stride < layout::width(depth))
+    throw shape_error(std::string(where) + ": row stride " + std::to_string(row_stride) + " is narrower than the " +
+                      std::to_string(layout::width(depth)) + " columns of a depth-" + std::to_string(depth) + " network");
+  if (x.cols() != S::inputs || x.rows() < 1)
+    throw shape_error(std::string(where) + ": points are " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) +
+                      ", expected N x " + std::to_string(S::inputs) + " with N >= 1");
+  if (!(temperature > T(0)) || !std::isfinite(static_cast<double>(temperature)))
+    throw value_error(std::string(where) + ": temperature must be finite and > 0");
+}
 
 // g[0] = sigmoid(mask logit), g[1..3] = softmax(activation logits / temperature) of one neuron.
 template <class T, class Logits>

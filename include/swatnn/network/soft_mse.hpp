@@ -61,20 +61,11 @@ class soft_mse {
   static constexpr std::size_t per_network =
       column * (4 * S::max_depth * width + 3 * width + S::inputs + 2 * S::outputs);
 
-  void check(int networks, int depth, Eigen::Index row_stride, const matrix& x, const matrix& y, T temperature) const {
-    if (networks < 1) throw value_error("soft_mse::evaluate: networks must be >= 1, got " + std::to_string(networks));
-    layout::check_depth(depth, "soft_mse::evaluate");
-    if (row_stride < layout::width(depth))
-      throw shape_error("soft_mse::evaluate: row stride " + std::to_string(row_stride) + " is narrower than the " +
-                        std::to_string(layout::width(depth)) + " columns of a depth-" + std::to_string(depth) + " network");
-    if (x.cols() != S::inputs || x.rows() < 1)
-      throw shape_error("soft_mse::evaluate: points are " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) +
-                        ", expected N x " + std::to_string(S::inputs) + " with N >= 1");
+  static void check(int networks, int depth, Eigen::Index row_stride, const matrix& x, const matrix& y, T temperature) {
+    detail::soft::check_points<S>("soft_mse::evaluate", networks, depth, row_stride, x, temperature);
     if (y.rows() != x.rows() || y.cols() != S::outputs)
       throw shape_error("soft_mse::evaluate: targets are " + std::to_string(y.rows()) + "x" + std::to_string(y.cols()) +
                         ", expected " + std::to_string(x.rows()) + " x " + std::to_string(S::outputs) + " like the points");
-    if (!(temperature > T(0)) || !std::isfinite(static_cast<double>(temperature)))
-      throw value_error("soft_mse::evaluate: temperature must be finite and > 0");
   }
 
   // One network: the tiles forward and back, then its gradient slots from the accumulated sums. Returns its MSE.
