@@ -1,8 +1,16 @@
 // Tests for autoencoder/multiscale_autoencoder.hpp: shapes, determinism, a finite-difference gradient check in
-// double of the whole training objective with respect to every parameter, the latent's gradient, and errors.
+// double of the whole training objective with respect to every parameter, the latent's gradient, the same results
+// on 1 and 2 threads (levels in parallel), and errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <span>
+#include <utility>
+#include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include <swatnn/autoencoder/multiscale_autoencoder.hpp>
 #include <swatnn/autoencoder/transformer_decoder.hpp>
@@ -67,6 +75,41 @@ TEST_CASE("decode_backward gives the latent's gradient (what the search needs)")
                                       std::span<const double>(grad.data(), grad.size()), 1e-6);
   INFO(r.describe());
   CHECK(r.passed(1e-6));
+}
+
+TEST_CASE("the levels run in parallel with the loss and every gradient of a one-thread run") {
+#if defined(_OPENMP)
+  using ae_type = multiscale_autoencoder<transformer_encoder<{.dim = 8, .heads = 2, .blocks = 1}>,
+                                         transformer_decoder<{.heads = 2, .blocks = 1}>, scales<1, 2, 3, 4>>;
+  ae_type ae({.seed = 5, .loss = {.normalize = true, .own_depth_weight = 1.0}});  // two levels reached per network
+  network_generator<paper_spec, float> gen({.networks = 6, .points = 40, .mixed_depths = true}, 9);
+  const auto batch = gen.next();
+  auto run = [&](int threads) {
+    omp_set_num_threads(threads);
+    ae.parameters().zero_gradients();
+    const float loss = ae.forward(batch);
+    ae.backward(batch);
+    const auto g = ae.parameters().gradients();
+    return std::pair{loss, std::vector<float>(g.begin(), g.end())};
+  };
+  const int threads_before = omp_get_max_threads();
+  const auto one = run(1);
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    const auto two = run(2);
+    CHECK(two.first == one.first);
+    CHECK(two.second == one.second);
+  }
+  omp_set_num_threads(threads_before);
+  CHECK(std::any_of(one.second.begin(), one.second.end(), [](float v) { return v != 0.0f; }));
+#endif
+}
+
+TEST_CASE("an error inside a level reaches the caller") {
+  tiny_ae<float> ae;
+  network_generator<paper_spec, float> gen({.networks = 2, .points = 10}, 3);
+  auto batch = gen.next();
+  batch.inputs = tiny_ae<float>::matrix::Zero(10, 3);  // three inputs for two-input networks
+  CHECK_THROWS_WITH_AS(ae.forward(batch), doctest::Contains("expected N x 2"), shape_error);
 }
 
 TEST_CASE("the autoencoder rejects tokens and latents of the wrong shape") {

@@ -3,11 +3,14 @@
 // depth-D network; the objective is functional: each decoded network runs on the batch's points (soft_eval) and
 // the loss takes the minimum over levels of the MSE against the original network's outputs.
 // Composition is compile-time (encoder, decoder, scale levels, backend, spec, scalar); all parameters live in
-// one flat parameter buffer.
+// one flat parameter buffer. The levels are independent once the latent exists, so forward and backward run
+// them in parallel, one level per thread at a time, each level's products and evaluation on its own thread: one
+// parallel region per pass instead of one per product, and results that do not depend on the thread count.
 #pragma once
 
 #include <array>
 #include <cmath>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +29,10 @@
 #include <swatnn/network/spec.hpp>
 #include <swatnn/network/token_layout.hpp>
 #include <swatnn/nn/parameter_buffer.hpp>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 namespace swatnn {
 
@@ -93,9 +100,12 @@ class multiscale_autoencoder {
     explicit level(nn::parameter_buffer<T, Backend>& params) : decoder(params) {}
     typename DecoderPolicy::template model<S, Depth, dim, T, Backend> decoder;
     soft_eval<S, T, Backend> eval;
+    matrix grad_outputs;
     row_matrix grad_decoded;
     row_matrix grad_reconstruction;  // weight x d token_reconstruction / d decoded, from the last forward
     const row_matrix* decoded = nullptr;
+    const matrix* predictions = nullptr;
+    const row_matrix* grad_latent = nullptr;
   };
 
   template <int... Ds>
@@ -169,13 +179,12 @@ class multiscale_autoencoder {
   // functional loss. Keeps what backward needs.
   T forward(const generated_batch<S, T>& batch) {
     const row_matrix& latent = encode(batch.tokens);
-    std::array<const matrix*, levels> predictions{};
-    int i = 0;
-    boost::hana::for_each(levels_, [&](auto& lvl) {
+    for_each_level_in_parallel([&](auto& lvl, int) {
       lvl.decoded = &lvl.decoder.forward(latent);
-      predictions[i++] = &lvl.eval.forward(*lvl.decoded, lvl.depth, batch.inputs, T(1));
+      lvl.predictions = &lvl.eval.forward(*lvl.decoded, lvl.depth, batch.inputs, T(1));
     });
-    predictions_ = predictions;
+    int i = 0;
+    boost::hana::for_each(levels_, [&](auto& lvl) { predictions_[i++] = lvl.predictions; });
     reconstruction_ = 0;
     if (reconstruction_weight_ > 0)
       boost::hana::for_each(levels_, [&](auto& lvl) {
@@ -191,18 +200,19 @@ class multiscale_autoencoder {
 
   // Accumulates the gradient of the last forward's loss into parameters().gradients().
   void backward(const generated_batch<S, T>& batch) {
-    int i = 0;
-    bool first = true;
-    boost::hana::for_each(levels_, [&](auto& lvl) {
-      loss_.backward(i++, predictions_, batch.targets, grad_outputs_);
+    for_each_level_in_parallel([&](auto& lvl, int i) {
+      loss_.backward(i, predictions_, batch.targets, lvl.grad_outputs);
       lvl.grad_decoded.resize(lvl.decoded->rows(), lvl.decoded->cols());
-      lvl.eval.backward(grad_outputs_, lvl.grad_decoded);
+      lvl.eval.backward(lvl.grad_outputs, lvl.grad_decoded);
       if (used_reconstruction_weight_ > 0) lvl.grad_decoded += lvl.grad_reconstruction;
-      const row_matrix& g = lvl.decoder.backward(lvl.grad_decoded);
+      lvl.grad_latent = &lvl.decoder.backward(lvl.grad_decoded);
+    });
+    bool first = true;  // the levels' latent gradients summed in level order
+    boost::hana::for_each(levels_, [&](auto& lvl) {
       if (first)
-        grad_latent_ = g;
+        grad_latent_ = *lvl.grad_latent;
       else
-        grad_latent_ += g;
+        grad_latent_ += *lvl.grad_latent;
       first = false;
     });
     encoder_.backward(grad_latent_);
@@ -222,6 +232,31 @@ class multiscale_autoencoder {
   template <int... Ds>
   level_tuple construct_levels(scales<Ds...>) {
     return level_tuple(level<Ds>(params_)...);
+  }
+
+  // Calls f(level, index) for every level: in parallel with several threads (last level first: in
+  // scales<1, 2, 3, 4> the most expensive), otherwise in turn. An exception is rethrown after the region.
+  template <class F>
+  void for_each_level_in_parallel(F&& f) {
+    std::array<std::exception_ptr, levels> errors{};
+    auto run = [&](int i) {
+      int j = 0;
+      boost::hana::for_each(levels_, [&](auto& lvl) {
+        if (j++ != i) return;
+        try {
+          f(lvl, i);
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
+      });
+    };
+#if defined(_OPENMP)
+    const bool parallel = levels > 1 && omp_get_max_threads() > 1 && !omp_in_parallel();
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
+#endif
+    for (int i = levels - 1; i >= 0; --i) run(i);
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
   }
 
   template <int Depth>
@@ -249,7 +284,6 @@ class multiscale_autoencoder {
   double reconstruction_weight_ = 0;
   double used_reconstruction_weight_ = 0;  // the weight the last forward used (backward must match it)
   double reconstruction_ = 0;
-  matrix grad_outputs_;
   row_matrix grad_latent_;
 };
 
