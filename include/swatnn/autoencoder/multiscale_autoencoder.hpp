@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cmath>
-#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +19,7 @@
 #include <boost/hana/tuple.hpp>
 
 #include <swatnn/autoencoder/functional_loss.hpp>
+#include <swatnn/autoencoder/parallel_levels.hpp>
 #include <swatnn/autoencoder/scales.hpp>
 #include <swatnn/autoencoder/token_reconstruction.hpp>
 #include <swatnn/backend/cpu.hpp>
@@ -29,10 +29,6 @@
 #include <swatnn/network/spec.hpp>
 #include <swatnn/network/token_layout.hpp>
 #include <swatnn/nn/parameter_buffer.hpp>
-
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 
 namespace swatnn {
 
@@ -234,29 +230,15 @@ class multiscale_autoencoder {
     return level_tuple(level<Ds>(params_)...);
   }
 
-  // Calls f(level, index) for every level: in parallel with several threads (last level first: in
-  // scales<1, 2, 3, 4> the most expensive), otherwise in turn. An exception is rethrown after the region.
+  // Calls f(level, index) for every level, the levels in parallel (autoencoder/parallel_levels.hpp).
   template <class F>
   void for_each_level_in_parallel(F&& f) {
-    std::array<std::exception_ptr, levels> errors{};
-    auto run = [&](int i) {
+    detail::for_each_level_in_parallel<levels>([&](int i) {
       int j = 0;
       boost::hana::for_each(levels_, [&](auto& lvl) {
-        if (j++ != i) return;
-        try {
-          f(lvl, i);
-        } catch (...) {
-          errors[i] = std::current_exception();
-        }
+        if (j++ == i) f(lvl, i);
       });
-    };
-#if defined(_OPENMP)
-    const bool parallel = levels > 1 && omp_get_max_threads() > 1 && !omp_in_parallel();
-#pragma omp parallel for schedule(dynamic, 1) if (parallel)
-#endif
-    for (int i = levels - 1; i >= 0; --i) run(i);
-    for (const auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    });
   }
 
   template <int Depth>

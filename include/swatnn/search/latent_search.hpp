@@ -18,7 +18,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <exception>
 #include <limits>
 #include <random>
 #include <string>
@@ -27,10 +26,7 @@
 
 #include <boost/hana/for_each.hpp>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
+#include <swatnn/autoencoder/parallel_levels.hpp>
 #include <swatnn/backend/cpu.hpp>
 #include <swatnn/backend/flush_denormals.hpp>
 #include <swatnn/data/dataset.hpp>
@@ -188,25 +184,11 @@ class latent_search {
     std::fill(grad_thresholds_.begin(), grad_thresholds_.end(), T(0));
     // the autoencoder is frozen: its layers skip their parameter gradients and may use data derived from its values
     const nn::frozen_scope frozen(ae_->parameters());
-    // The levels are independent (own decoder, evaluator and gradients), so with several threads they run in
-    // parallel, one level per thread at a time. Inside that region every product and evaluation runs on one
-    // thread, exactly as in a one-thread run, so the result does not depend on the thread count.
+    // The levels are independent (own decoder, evaluator and gradients): they run in parallel, each on one thread.
     std::array<double, levels> level_totals{};
-    std::array<std::exception_ptr, levels> errors{};
     constexpr auto steps = level_steps(std::make_index_sequence<levels>{});
-#if defined(_OPENMP)
-    const bool parallel = levels > 1 && omp_get_max_threads() > 1 && !omp_in_parallel();
-#pragma omp parallel for schedule(dynamic, 1) if (parallel)
-#endif
-    for (int i = levels - 1; i >= 0; --i) {  // last level first (in scales<1, 2, 3, 4> the most expensive)
-      try {
-        level_totals[i] = (this->*steps[i])(i, x, y, temperature);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-    for (const auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    detail::for_each_level_in_parallel<levels>(
+        [&](int i) { level_totals[i] = (this->*steps[i])(i, x, y, temperature); });
     double total = 0;
     for (const double t : level_totals) total += t;
     return total;
