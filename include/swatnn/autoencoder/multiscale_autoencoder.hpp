@@ -100,7 +100,6 @@ class multiscale_autoencoder {
     row_matrix grad_decoded;
     row_matrix grad_reconstruction;  // weight x d token_reconstruction / d decoded, from the last forward
     const row_matrix* decoded = nullptr;
-    const matrix* predictions = nullptr;
     const row_matrix* grad_latent = nullptr;
   };
 
@@ -175,12 +174,10 @@ class multiscale_autoencoder {
   // functional loss. Keeps what backward needs.
   T forward(const generated_batch<S, T>& batch) {
     const row_matrix& latent = encode(batch.tokens);
-    for_each_level_in_parallel([&](auto& lvl, int) {
+    for_each_level_in_parallel([&](auto& lvl, int i) {
       lvl.decoded = &lvl.decoder.forward(latent);
-      lvl.predictions = &lvl.eval.forward(*lvl.decoded, lvl.depth, batch.inputs, T(1));
+      predictions_[i] = &lvl.eval.forward(*lvl.decoded, lvl.depth, batch.inputs, T(1));
     });
-    int i = 0;
-    boost::hana::for_each(levels_, [&](auto& lvl) { predictions_[i++] = lvl.predictions; });
     reconstruction_ = 0;
     if (reconstruction_weight_ > 0)
       boost::hana::for_each(levels_, [&](auto& lvl) {
