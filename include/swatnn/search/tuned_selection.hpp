@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <exception>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include <swatnn/data/dataset.hpp>
@@ -90,6 +91,32 @@ struct tuned_selection {
   const tuned_candidate<S>& best() const { return tuned.at(chosen); }
 };
 
+// The selection rule, on any `count` tuned networks (`tuned(k)` returns the k-th fine_tune_result): the index of
+// the smallest network (nonzero parameters) whose validation MSE is within (1 + tolerance) x the best validation
+// MSE; equal sizes go to the lower validation MSE, then to the earlier one. Used by fine_tune_candidates and by
+// the staged baselines (baselines/staged.hpp), so both pick the same way. Throws training_error (naming `who`)
+// when no network has a finite validation MSE.
+template <class Tuned>
+std::size_t select_within_tolerance(std::size_t count, Tuned&& tuned, double tolerance, const char* who) {
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < count; ++k) best = std::min(best, tuned(k).validation_mse);
+  if (!std::isfinite(best))
+    throw training_error(std::string(who) + ": no fine-tuned candidate has a finite validation MSE");
+  std::size_t chosen = 0;
+  bool found = false;
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto& t = tuned(k);
+    if (!(t.validation_mse <= best * (1.0 + tolerance))) continue;
+    const auto& current = tuned(chosen);
+    const int size = t.net.nonzero_parameters(), current_size = current.net.nonzero_parameters();
+    if (!found || size < current_size || (size == current_size && t.validation_mse < current.validation_mse)) {
+      chosen = k;
+      found = true;
+    }
+  }
+  return chosen;
+}
+
 template <network_spec_type S>
 tuned_selection<S> fine_tune_candidates(const search_result<S, float>& result, const data::split& train,
                                         const data::split& validation, const tuned_selection_options& options = {}) {
@@ -117,20 +144,9 @@ tuned_selection<S> fine_tune_candidates(const search_result<S, float>& result, c
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
 
-  double best = std::numeric_limits<double>::infinity();
-  for (const auto& t : selection.tuned) best = std::min(best, t.tuned.validation_mse);
-  if (!std::isfinite(best)) throw training_error("fine_tune_candidates: no fine-tuned candidate has a finite validation MSE");
-  bool found = false;
-  for (std::size_t k = 0; k < selection.tuned.size(); ++k) {
-    const auto& t = selection.tuned[k].tuned;
-    if (!(t.validation_mse <= best * (1.0 + options.tolerance))) continue;
-    const auto& current = selection.tuned[selection.chosen].tuned;
-    const int size = t.net.nonzero_parameters(), current_size = current.net.nonzero_parameters();
-    if (!found || size < current_size || (size == current_size && t.validation_mse < current.validation_mse)) {
-      selection.chosen = k;
-      found = true;
-    }
-  }
+  selection.chosen = select_within_tolerance(
+      selection.tuned.size(), [&](std::size_t k) -> const fine_tune_result<S>& { return selection.tuned[k].tuned; },
+      options.tolerance, "fine_tune_candidates");
   return selection;
 }
 
