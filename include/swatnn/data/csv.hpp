@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <istream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -20,6 +22,7 @@
 #include <swatnn/data/messages.hpp>
 #include <swatnn/data/table.hpp>
 #include <swatnn/error.hpp>
+#include <swatnn/io/atomic_file.hpp>
 
 namespace swatnn::data {
 
@@ -83,13 +86,11 @@ inline void require_readable(const std::string& path) {
 
 }  // namespace detail
 
-// Reads every column of a numeric CSV file. Blank lines are skipped; cells may be quoted ("1.5") but not
-// contain the delimiter. Errors name the file, the 1-based line and the 0-based column index.
-inline table read_csv(const std::string& path, const csv_options& options = {}) {
-  detail::require_readable(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error(path + ": cannot be opened for reading");
-
+// Reads every column of numeric CSV text from `in`; `source` names it in messages. Blank lines are skipped;
+// cells may be quoted ("1.5") but not contain the delimiter; a UTF-8 byte order mark at the start and CRLF
+// line endings are accepted. Errors name the source, the 1-based line and the 0-based column index.
+inline table read_csv(std::istream& in, const std::string& source, const csv_options& options = {}) {
+  const std::string& path = source;
   table t;
   t.source = path;
   std::vector<double> values;   // row-major while reading
@@ -100,11 +101,16 @@ inline table read_csv(const std::string& path, const csv_options& options = {}) 
   std::size_t line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
+    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 byte order mark
     if (detail::is_blank(line)) continue;
     const auto cells = detail::split_cells(line, options.delimiter);
     if (first) {
       first = false;
       expected_cells = cells.size();
+      if (expected_cells > maximum_columns) {
+        throw data_error(path + ": line " + std::to_string(line_number) + " has " + std::to_string(expected_cells) +
+                         " cells, more than the " + std::to_string(maximum_columns) + " columns a data table may have");
+      }
       width_line = line_number;
       std::size_t numeric = 0;
       double ignored = 0.0;
@@ -157,12 +163,21 @@ inline table read_csv(const std::string& path, const csv_options& options = {}) 
   return t;
 }
 
+// Reads every column of a numeric CSV file (as read_csv(std::istream&, ...), messages name `path`).
+inline table read_csv(const std::string& path, const csv_options& options = {}) {
+  detail::require_readable(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error(path + ": cannot be opened for reading");
+  return read_csv(in, path, options);
+}
+
 // Reads a CSV file and splits it into inputs and target (options.target); checks as select_target.
 inline labelled load_csv(const std::string& path, const csv_options& options = {}) {
   return select_target(read_csv(path, options), options.target);
 }
 
-// Writes a matrix (rows = points) as CSV, one optional header line, numbers in shortest round-trip form.
+// Writes a matrix (rows = points) as CSV, one optional header line, numbers in shortest round-trip form,
+// atomically (io/atomic_file.hpp: io_error naming the path if it cannot be written).
 template <class Derived>
 void save_csv(const std::string& path, const Eigen::MatrixBase<Derived>& values,
               const std::vector<std::string>& header = {}, char delimiter = ',') {
@@ -187,11 +202,7 @@ void save_csv(const std::string& path, const Eigen::MatrixBase<Derived>& values,
     }
     text += '\n';
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw io_error(path + ": cannot be opened for writing");
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) throw io_error(path + ": write failed");
+  io::write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
 }
 
 }  // namespace swatnn::data

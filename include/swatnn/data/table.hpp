@@ -18,6 +18,9 @@ namespace swatnn::data {
 
 // Fewest data rows a loaded file may have.
 inline constexpr std::size_t minimum_rows = 10;
+// Most columns a loaded file may have (the networks take a handful of inputs; this bounds the work and
+// memory a malformed file can cause before its shape is checked).
+inline constexpr std::size_t maximum_columns = 1u << 16;
 
 // Names a column by name (exact match) or by 0-based index; a negative index counts from the end
 // (-1, the default, is the last column). Usable in designated initializers: {.target = "y"}, {.target = 0}.
@@ -69,8 +72,15 @@ struct labelled {
 };
 
 namespace detail {
+// "column 0", "column 1", ...; value_error over maximum_columns (readers check their column count first and
+// name the file).
 inline std::vector<std::string> default_column_names(std::size_t count) {
+  if (count > maximum_columns) {
+    throw value_error("default_column_names: " + std::to_string(count) + " columns, more than the " +
+                      std::to_string(maximum_columns) + " a data table may have");
+  }
   std::vector<std::string> names;
+  names.reserve(count);
   for (std::size_t c = 0; c < count; ++c) names.push_back("column " + std::to_string(c));
   return names;
 }
