@@ -52,7 +52,7 @@ struct transformer_encoder {
           norm_(params, {.features = dim, .name = "encoder.norm"}) {
       for (int i = 0; i < Options.blocks; ++i)
         blocks_.emplace_back(params, nn::transformer_block_options{.d_model = dim,
-                                                                   .heads = Options.heads,
+                                                                   .heads = static_cast<std::size_t>(Options.heads),
                                                                    .tokens = layout::tokens,
                                                                    .ffn_features = ffn(),
                                                                    .name = "encoder.block" + std::to_string(i)});
