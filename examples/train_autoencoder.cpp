@@ -6,18 +6,23 @@
 //                     [--record FILE]   (writes the figures a test reproduces)
 //                     [--save-model FILE]  (writes the parameters alone, e.g. from a training checkpoint)
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include <swatnn/autoencoder/evaluation.hpp>
 #include <swatnn/autoencoder/model_file.hpp>
 #include <swatnn/autoencoder/swat_small.hpp>
 #include <swatnn/autoencoder/trainer.hpp>
 #include <swatnn/optim/progress_bar.hpp>
+
+#include "swatnn_args.hpp"  // strict_number, strict_whole_number
 
 namespace {
 using namespace swatnn;
@@ -48,18 +53,31 @@ arguments parse(int argc, char** argv) {
       if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
       return argv[++i];
     };
+    // strict numbers: the whole argument, in range ("--steps -1" and "--minutes 5x" are refused)
+    auto whole = [&](const std::string& v, std::uint64_t max) {
+      std::uint64_t out = 0;
+      if (!swatnn_cli::strict_whole_number(v, max, out))
+        usage((flag + " takes a whole number >= 0 (at most " + std::to_string(max) + "), got '" + v + "'").c_str());
+      return out;
+    };
+    auto minutes = [&](const std::string& v) {
+      double out = 0;
+      if (!swatnn_cli::strict_number(v, out) || out < 0)
+        usage((flag + " takes a number of minutes >= 0, got '" + v + "'").c_str());
+      return out;
+    };
     if (flag == "--out") a.out = value();
     else if (flag == "--evaluate") a.evaluate = value();
     else if (flag == "--checkpoint") a.checkpoint = value();
     else if (flag == "--resume") a.resume = value();
     else if (flag == "--curve") a.curve = value();
     else if (flag == "--recipe") a.recipe = value();
-    else if (flag == "--minutes") a.minutes = std::stod(value());
-    else if (flag == "--steps") a.steps = std::stoull(value());
-    else if (flag == "--seed") a.seed = a.eval_seed = std::stoull(value());
-    else if (flag == "--networks") a.networks = std::stoi(value());
-    else if (flag == "--points") a.points = std::stoi(value());
-    else if (flag == "--batch") a.batch = std::stoi(value());
+    else if (flag == "--minutes") a.minutes = minutes(value());
+    else if (flag == "--steps") a.steps = whole(value(), UINT64_MAX);
+    else if (flag == "--seed") a.seed = a.eval_seed = whole(value(), UINT64_MAX);
+    else if (flag == "--networks") a.networks = static_cast<int>(whole(value(), INT_MAX));
+    else if (flag == "--points") a.points = static_cast<int>(whole(value(), INT_MAX));
+    else if (flag == "--batch") a.batch = static_cast<int>(whole(value(), INT_MAX));
     else if (flag == "--record") a.record = value();
     else if (flag == "--save-model") a.save_model = value();
     else usage(("unknown option " + flag).c_str());
@@ -104,6 +122,10 @@ void print_report(const reconstruction_report& r) {
 
 int main(int argc, char** argv) try {
   const arguments a = parse(argc, argv);
+  // an output that cannot be written fails now, not after hours of training
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--out", a.out}, {"--checkpoint", a.checkpoint},
+                                   {"--curve", a.curve}, {"--record", a.record}, {"--save-model", a.save_model}})
+    if (!path.empty()) swatnn_cli::check_output_path(flag, path);
   if (!a.evaluate.empty()) {
     ae_type ae;
     load_model(ae, a.evaluate);

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Fault tests of the swatnn and train_autoencoder commands (registered with ctest by tests/CMakeLists.txt):
+#   faults.sh SWATNN TRAIN_AUTOENCODER CASE
+# Each case exits 0 when the command behaved as documented (docs/reliability.md), 1 otherwise (saying why), and
+# 77 (ctest: skipped) when this machine cannot set the case up (e.g. no permission to mount or mknod).
+# Device nodes and FIFOs are made here in a temporary directory, never the system's.
+set -uo pipefail
+swatnn=$1 train=$2 case=$3
+work=$(mktemp -d "${TMPDIR:-/tmp}/swatnn_faults.XXXXXX")
+mounted=""
+cleanup() { [[ -n $mounted ]] && umount "$mounted" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+export OMP_WAIT_POLICY=passive
+fail() { echo "FAIL ($case): $*"; echo "--- output:"; cat "$work/out" 2>/dev/null; exit 1; }
+# run EXPECTED_RC COMMAND...: runs it with its output in $work/out, fails unless it exits EXPECTED_RC
+run() {
+  local expected=$1
+  shift
+  "$@" >"$work/out" 2>&1
+  local rc=$?
+  ((rc == expected)) || fail "exit status $rc, expected $expected: $*"
+}
+expect_output() { grep -q -- "$1" "$work/out" || fail "the output lacks '$1'"; }
+refuse_output() { ! grep -q -- "$1" "$work/out" || fail "the output contains '$1'"; }
+quick=(--restarts 1 --iterations 40 --no-fine-tune --quiet)
+
+case $case in
+  strict_numbers)
+    run 2 "$swatnn" search --cornn Sphere --l0 1e-6xyz
+    expect_output "--l0 takes a finite number, got '1e-6xyz'"
+    run 2 "$swatnn" search --cornn Sphere --l1 nan
+    expect_output "--l1 takes a finite number"
+    run 2 "$swatnn" search --cornn Sphere --restarts 99999999999
+    expect_output "--restarts takes a whole number >= 0 (at most 2147483647)"
+    run 2 "$swatnn" search --cornn Sphere --seed -3
+    expect_output "--seed takes a whole number"
+    run 2 "$train" --out "$work/m.swt" --steps -1
+    expect_output "--steps takes a whole number >= 0"
+    run 2 "$train" --out "$work/m.swt" --minutes 5x
+    expect_output "--minutes takes a number of minutes"
+    [[ ! -e $work/m.swt ]] || fail "train_autoencoder wrote a model"
+    ;;
+  missing_output_dir)
+    for flag in --json --header --dot; do
+      start=$(date +%s%N)
+      run 1 "$swatnn" search --cornn Sphere "${quick[@]}" "$flag" "$work/no/such/dir/out"
+      ms=$(( ($(date +%s%N) - start) / 1000000 ))
+      expect_output "$flag $work/no/such/dir/out: the directory '$work/no/such/dir' does not exist"
+      refuse_output "swatnn: swatnn:"
+      refuse_output "nonzero parameters"   # failed before the search
+      echo "$flag into a missing directory: refused in $ms ms"
+    done
+    for flag in --csv --markdown; do
+      run 1 "$swatnn" cornn --functions Sphere "${quick[@]}" "$flag" "$work/no/such/dir/out"
+      expect_output "$flag $work/no/such/dir/out: the directory '$work/no/such/dir' does not exist"
+      refuse_output "functions in"
+    done
+    run 1 "$train" --out "$work/no/dir/m.swt" --steps 10
+    expect_output "--out $work/no/dir/m.swt: the directory"
+    run 1 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work"
+    expect_output "is a directory"
+    ;;
+  readonly_output_dir)
+    mkdir -p "$work/ro"
+    mount -t tmpfs -o size=64k,ro tmpfs "$work/ro" 2>/dev/null || { echo "SKIP: cannot mount a read-only tmpfs"; exit 77; }
+    mounted=$work/ro
+    run 1 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/ro/out.json"
+    expect_output "cannot create files in the directory '$work/ro'"
+    refuse_output "nonzero parameters"
+    run 1 "$swatnn" cornn --functions Sphere "${quick[@]}" --csv "$work/ro/out.csv"
+    expect_output "cannot create files in the directory"
+    ;;
+  device_outputs)
+    mknod "$work/null" c 1 3 && mknod "$work/full" c 1 7 || { echo "SKIP: cannot mknod"; exit 77; }
+    run 0 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/null" --header "$work/null" --dot "$work/null"
+    [[ -c $work/null ]] || fail "the null device node was replaced"
+    run 1 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/full"
+    expect_output "No space left on device"
+    refuse_output "swatnn: swatnn:"
+    [[ -c $work/full ]] || fail "the full device node was replaced"
+    run 1 "$swatnn" search --cornn Sphere "${quick[@]}" --header "$work/full"
+    expect_output "No space left on device"
+    run 1 "$swatnn" cornn --functions Sphere "${quick[@]}" --csv "$work/full"
+    expect_output "No space left on device"
+    [[ -c $work/full ]] || fail "the full device node was replaced"
+    (($(ls "$work" | wc -l) == 3)) || fail "files were left beside the devices: $(ls "$work")"
+    ;;
+  fifo_and_symlink_outputs)
+    mkfifo "$work/pipe"
+    cat "$work/pipe" >"$work/from_pipe" &
+    reader=$!
+    run 0 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/pipe"
+    wait $reader
+    [[ -p $work/pipe ]] || fail "the FIFO was replaced"
+    grep -q '"nonzero_parameters"' "$work/from_pipe" || fail "the reader of the FIFO did not get the JSON"
+    mkdir "$work/real"
+    echo old >"$work/real/net.json"
+    ln -s real/net.json "$work/link.json"
+    run 0 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/link.json"
+    [[ -L $work/link.json ]] || fail "the symbolic link was replaced"
+    grep -q '"nonzero_parameters"' "$work/real/net.json" || fail "the link's target was not written"
+    ;;
+  sigint_search)
+    "$swatnn" search --cornn Sphere --restarts 1 --iterations 100000000 --quiet --json "$work/partial.json" \
+      >"$work/out" 2>&1 &
+    pid=$!
+    sleep 5
+    kill -INT $pid
+    start=$(date +%s%N)
+    wait $pid
+    rc=$?
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    ((rc == 130)) || fail "exit status $rc after SIGINT, expected 130"
+    ((ms < 30000)) || fail "took $ms ms to stop after SIGINT"
+    expect_output "interrupted"
+    grep -q '"name": "Sphere (partial: interrupted)"' "$work/partial.json" || fail "no partial JSON written"
+    echo "stopped $ms ms after SIGINT"
+    ;;
+  sigint_sweep)
+    "$swatnn" cornn --functions Sphere,Booth,Matyas,Beale --jobs 1 --restarts 1 --iterations 100000000 --quiet \
+      --csv "$work/sweep.csv" --markdown "$work/sweep.md" >"$work/out" 2>&1 &
+    pid=$!
+    sleep 5
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    ((rc == 130)) || fail "exit status $rc after SIGINT, expected 130"
+    expect_output "interrupted: 0 of 4 functions finished"
+    head -1 "$work/sweep.csv" | grep -q ',status$' || fail "the CSV has no status column"
+    grep -q '^"Sphere",.*,partial$' "$work/sweep.csv" || fail "the interrupted function is not in the CSV as partial"
+    (($(wc -l <"$work/sweep.csv") == 2)) || fail "functions that never started are in the CSV"
+    grep -q 'Sphere (partial)' "$work/sweep.md" || fail "the markdown does not mark the partial row"
+    ;;
+  *)
+    echo "unknown case $case"
+    exit 2
+    ;;
+esac
+echo "PASS ($case)"
