@@ -5,8 +5,8 @@
 #include <swatnn/config.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/concepts.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/backend/cpu.hpp>
-#include <swatnn/backend/flush_denormals.hpp>
 
 // the searched network family
 #include <swatnn/network/activation.hpp>
@@ -72,7 +72,13 @@
 #include <swatnn/search/fine_tune_lm.hpp>
 #include <swatnn/search/latent_search.hpp>
 #include <swatnn/search/prune.hpp>
+#include <swatnn/search/search_gates.hpp>
 #include <swatnn/search/tuned_selection.hpp>
 
 // baselines the search is compared with
+#include <swatnn/baselines/admm_prune.hpp>
+#include <swatnn/baselines/budget.hpp>
+#include <swatnn/baselines/darts_admm.hpp>
+#include <swatnn/baselines/darts_supernet.hpp>
 #include <swatnn/baselines/dense.hpp>
+#include <swatnn/baselines/staged.hpp>

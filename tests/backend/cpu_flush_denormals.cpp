@@ -1,10 +1,10 @@
-// Tests for backend/flush_denormals.hpp: inside the scope a subnormal result is flushed to 0 and a subnormal
+// Tests for backend/cpu/flush_denormals.hpp: inside the scope a subnormal result is flushed to 0 and a subnormal
 // operand reads as 0; outside (and after the scope, nested or not) the thread's mode is what it was.
 #include <doctest/doctest.h>
 
 #include <limits>
 
-#include <swatnn/backend/flush_denormals.hpp>
+#include <swatnn/backend/cpu/flush_denormals.hpp>
 
 using swatnn::flush_denormals;
 

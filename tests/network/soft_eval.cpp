@@ -274,7 +274,7 @@ TEST_CASE("soft eval skips neurons whose mask gate underflows to 0, with the sam
 TEST_CASE("soft eval with nearly-off neurons agrees with double and leaves the caller's float mode as it was") {
   // Mask logits of -60 to -85 give gates of 1e-26 to 1e-37: not 0, so those neurons are computed, and their
   // backward products fall below the smallest normal float. Soft eval flushes those to 0
-  // (backend/flush_denormals.hpp) inside its own scope; the caller's thread keeps gradual underflow.
+  // (backend/cpu/flush_denormals.hpp) inside its own scope; the caller's thread keeps gradual underflow.
   const int d = 2, networks = 2;
   auto tokens_d = random_tokens<double>(networks, d, 77);
   for (int b = 0; b < networks; ++b) {

@@ -4,8 +4,10 @@
 // the loss takes the minimum over levels of the MSE against the original network's outputs.
 // Composition is compile-time (encoder, decoder, scale levels, backend, spec, scalar); all parameters live in
 // one flat parameter buffer. The levels are independent once the latent exists, so forward and backward run
-// them in parallel, one level per thread at a time, each level's products and evaluation on its own thread: one
-// parallel region per pass instead of one per product, and results that do not depend on the thread count.
+// them through the backend's level loop (Backend::for_each_level: on the CPU in parallel, one level per thread at
+// a time, each level's products and evaluation on its own thread: one parallel region per pass instead of one per
+// product, and results that do not depend on the thread count). Every product and evaluation is the backend's; the
+// functional loss and the optional token reconstruction read the levels' predictions in host memory.
 #pragma once
 
 #include <array>
@@ -19,10 +21,9 @@
 #include <boost/hana/tuple.hpp>
 
 #include <swatnn/autoencoder/functional_loss.hpp>
-#include <swatnn/autoencoder/parallel_levels.hpp>
 #include <swatnn/autoencoder/scales.hpp>
 #include <swatnn/autoencoder/token_reconstruction.hpp>
-#include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/network/generator.hpp>
 #include <swatnn/network/soft_eval.hpp>
@@ -63,6 +64,10 @@ struct autoencoder_options {
 template <class EncoderPolicy, class DecoderPolicy, class Scales, class Backend = cpu, network_spec_type S = paper_spec,
           class T = float>
 class multiscale_autoencoder {
+  static_assert(check_backend<Backend, T>(), "swatnn::multiscale_autoencoder: see the backend contract above");
+  static_assert(Backend::host_accessible,
+                "swatnn::multiscale_autoencoder: the functional loss reads the levels' predictions in host memory; "
+                "this backend keeps them elsewhere");
   static_assert(is_scales<Scales>, "swatnn::multiscale_autoencoder: the third argument must be swatnn::scales<D...>");
   static_assert(encoder_policy<EncoderPolicy, S, T, Backend>,
                 "swatnn::multiscale_autoencoder: the encoder policy must provide `static constexpr int dim`, "
@@ -79,7 +84,7 @@ class multiscale_autoencoder {
   using scalar_type = T;
   using backend_type = Backend;
   using scales_type = Scales;
-  using matrix = cpu::matrix<T>;
+  using matrix = typename Backend::template matrix<T>;
   using row_matrix = typename Backend::template row_matrix<T>;
   using layout = token_layout<S>;
   static constexpr int dim = EncoderPolicy::dim;
@@ -197,15 +202,17 @@ class multiscale_autoencoder {
       loss_.backward(i, predictions_, batch.targets, lvl.grad_outputs);
       lvl.grad_decoded.resize(lvl.decoded->rows(), lvl.decoded->cols());
       lvl.eval.backward(lvl.grad_outputs, lvl.grad_decoded);
-      if (used_reconstruction_weight_ > 0) lvl.grad_decoded += lvl.grad_reconstruction;
+      if (used_reconstruction_weight_ > 0) Backend::add(lvl.grad_decoded, lvl.grad_decoded, lvl.grad_reconstruction);
       lvl.grad_latent = &lvl.decoder.backward(lvl.grad_decoded);
     });
     bool first = true;  // the levels' latent gradients summed in level order
     boost::hana::for_each(levels_, [&](auto& lvl) {
-      if (first)
-        grad_latent_ = *lvl.grad_latent;
-      else
-        grad_latent_ += *lvl.grad_latent;
+      if (first) {
+        grad_latent_.resize(lvl.grad_latent->rows(), lvl.grad_latent->cols());
+        Backend::copy(grad_latent_, *lvl.grad_latent);
+      } else {
+        Backend::add(grad_latent_, grad_latent_, *lvl.grad_latent);
+      }
       first = false;
     });
     encoder_.backward(grad_latent_);
@@ -227,10 +234,10 @@ class multiscale_autoencoder {
     return level_tuple(level<Ds>(params_)...);
   }
 
-  // Calls f(level, index) for every level, the levels in parallel (autoencoder/parallel_levels.hpp).
+  // Calls f(level, index) for every level through the backend's level loop.
   template <class F>
   void for_each_level_in_parallel(F&& f) {
-    detail::for_each_level_in_parallel<levels>([&](int i) {
+    Backend::template for_each_level<levels>([&](int i) {
       int j = 0;
       boost::hana::for_each(levels_, [&](auto& lvl) {
         if (j++ == i) f(lvl, i);

@@ -49,7 +49,7 @@ struct transformer_decoder {
           head_(params, {.in_features = Dim, .out_features = width, .name = prefix() + ".head"}) {
       for (int i = 0; i < Options.blocks; ++i)
         blocks_.emplace_back(params, nn::transformer_block_options{.d_model = Dim,
-                                                                   .heads = Options.heads,
+                                                                   .heads = static_cast<std::size_t>(Options.heads),
                                                                    .tokens = layout::tokens,
                                                                    .ffn_features = ffn(),
                                                                    .name = prefix() + ".block" + std::to_string(i)});

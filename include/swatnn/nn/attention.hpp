@@ -4,14 +4,14 @@
 //   O_h = softmax(Q_h K_h^T / sqrt(d/h)) V_h   per network and head (tokens x tokens, small)
 //   y = [O_1 ... O_h] Wo + bo          one GEMM over all rows
 // Rows are token-major per network: network b is rows b*tokens .. b*tokens + tokens - 1; tokens attend only
-// to tokens of their own network. The per-(network, head) products are tiny (7x7 at swat-small), so they
-// are written as dot products and axpys over contiguous head rows (head width a compile-time constant for
-// 8/16/32/64) and run in parallel over networks with OpenMP.
+// to tokens of their own network. The per-(network, head) part is the backend's (attention_forward / _backward;
+// on the CPU, backend/cpu/transformer_ops.hpp: dot products and axpys over contiguous head rows, in parallel over
+// networks).
 // Backward per (network, head), P = softmax scores:
 //   dV = P^T dO,  dP = dO V^T,  dS = P * (dP - rowsum(dP * P)) / sqrt(d/h),  dQ = dS K,  dK = dS^T Q.
 #pragma once
 
-#include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/nn/detail_shape.hpp>
 #include <swatnn/nn/init.hpp>
@@ -19,15 +19,9 @@
 #include <swatnn/nn/linear.hpp>
 #include <swatnn/nn/parameter_buffer.hpp>
 
-#include <cmath>
-#include <algorithm>
 #include <cstddef>
-#include <limits>
 #include <string>
-
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
+#include <utility>
 
 namespace swatnn::nn {
 
@@ -41,6 +35,8 @@ struct attention_options {
 
 template <class T = float, class Backend = cpu>
 class attention {
+  static_assert(check_layer_backend<Backend, T>(), "swatnn::nn::attention: see the backend contract above");
+
  public:
   using scalar_type = T;
   using backend_type = Backend;
@@ -62,26 +58,20 @@ class attention {
     detail::require_columns(x, d(), "attention", options_.name, "input");
     detail::require_token_rows(x, tok(), "attention", options_.name);
     const matrix_type& qkv = qkv_.forward(x);
-    const Eigen::Index n = x.rows(), batch = n / tok();
+    const auto n = x.rows();
     probs_.resize(n, heads() * tok());
     heads_out_.resize(n, d());
-    with_head_dim([&]<int Dh>() {
-      auto one_network = [&](Eigen::Index b) { forward_network<Dh>(qkv, b); };
-      for_each_network(batch, one_network);
-    });
+    Backend::attention_forward(qkv, heads(), tok(), probs_, heads_out_);
     return out_.forward(heads_out_);
   }
 
   const matrix_type& backward(const matrix_type& dy) {
     const matrix_type& d_heads = out_.backward(dy);  // checks dy's shape
     const matrix_type& qkv = qkv_.last_output();
-    const Eigen::Index n = d_heads.rows(), batch = n / tok();
+    const auto n = d_heads.rows();
     dprobs_.resize(n, heads() * tok());
     dqkv_.resize(n, 3 * d());
-    with_head_dim([&]<int Dh>() {
-      auto one_network = [&](Eigen::Index b) { backward_network<Dh>(qkv, d_heads, b); };
-      for_each_network(batch, one_network);
-    });
+    Backend::attention_backward(qkv, probs_, d_heads, heads(), tok(), dprobs_, dqkv_);
     return qkv_.backward(dqkv_);
   }
 
@@ -105,110 +95,9 @@ class attention {
     return o;
   }
 
-  // Runs f.template operator()<Dh>() with the head width as a compile-time constant for common widths
-  // (fixed-size row vectors are unrolled and vectorized by Eigen), Eigen::Dynamic otherwise.
-  template <class F>
-  void with_head_dim(F&& f) const {
-    switch (head_dim()) {
-      case 8: f.template operator()<8>(); return;
-      case 16: f.template operator()<16>(); return;
-      case 32: f.template operator()<32>(); return;
-      case 64: f.template operator()<64>(); return;
-      default: f.template operator()<Eigen::Dynamic>(); return;
-    }
-  }
-  template <int Dh>
-  using row_map = Eigen::Map<Eigen::Matrix<T, 1, Dh>>;
-  template <int Dh>
-  using const_row_map = Eigen::Map<const Eigen::Matrix<T, 1, Dh>>;
-
-  // Scores, softmax and probabilities x values for every head of network b.
-  template <int Dh>
-  void forward_network(const matrix_type& qkv, Eigen::Index b) {
-    const Eigen::Index t = tok(), dh = head_dim(), dm = d(), r0 = b * t;
-    const T scale = T(1) / std::sqrt(static_cast<T>(dh));
-    auto row = [&](const matrix_type& m, Eigen::Index r, Eigen::Index c) {
-      return const_row_map<Dh>(m.data() + r * m.cols() + c, dh);
-    };
-    for (Eigen::Index h = 0; h < heads(); ++h) {
-      const Eigen::Index qc = h * dh, kc = dm + h * dh, vc = 2 * dm + h * dh;
-      for (Eigen::Index i = 0; i < t; ++i) {
-        T* p = probs_.data() + (r0 + i) * probs_.cols() + h * t;
-        const auto q = row(qkv, r0 + i, qc);
-        T mx = -std::numeric_limits<T>::infinity();
-        for (Eigen::Index j = 0; j < t; ++j) {
-          p[j] = scale * q.dot(row(qkv, r0 + j, kc));
-          mx = std::max(mx, p[j]);
-        }
-        T sum = 0;
-        for (Eigen::Index j = 0; j < t; ++j) sum += (p[j] = std::exp(p[j] - mx));
-        const T inv = T(1) / sum;
-        row_map<Dh> o(heads_out_.data() + (r0 + i) * heads_out_.cols() + qc, dh);
-        o.setZero();
-        for (Eigen::Index j = 0; j < t; ++j) {
-          p[j] *= inv;
-          o += p[j] * row(qkv, r0 + j, vc);
-        }
-      }
-    }
-  }
-
-  // dV = P^T dO, dP = dO V^T, dS = P (dP - rowsum(dP P)) * scale, dQ = dS K, dK = dS^T Q for network b.
-  template <int Dh>
-  void backward_network(const matrix_type& qkv, const matrix_type& d_heads, Eigen::Index b) {
-    const Eigen::Index t = tok(), dh = head_dim(), dm = d(), r0 = b * t;
-    const T scale = T(1) / std::sqrt(static_cast<T>(dh));
-    auto row = [&](const matrix_type& m, Eigen::Index r, Eigen::Index c) {
-      return const_row_map<Dh>(m.data() + r * m.cols() + c, dh);
-    };
-    auto out_row = [&](Eigen::Index r, Eigen::Index c) {
-      return row_map<Dh>(dqkv_.data() + r * dqkv_.cols() + c, dh);
-    };
-    for (Eigen::Index h = 0; h < heads(); ++h) {
-      const Eigen::Index qc = h * dh, kc = dm + h * dh, vc = 2 * dm + h * dh;
-      for (Eigen::Index j = 0; j < t; ++j) {
-        out_row(r0 + j, kc).setZero();
-        out_row(r0 + j, vc).setZero();
-      }
-      for (Eigen::Index i = 0; i < t; ++i) {
-        const T* p = probs_.data() + (r0 + i) * probs_.cols() + h * t;
-        T* ds = dprobs_.data() + (r0 + i) * dprobs_.cols() + h * t;
-        const auto d_o = row(d_heads, r0 + i, qc);
-        T dot = 0;
-        for (Eigen::Index j = 0; j < t; ++j) {
-          out_row(r0 + j, vc) += p[j] * d_o;  // dV_j += P_ij dO_i
-          ds[j] = d_o.dot(row(qkv, r0 + j, vc));
-          dot += ds[j] * p[j];
-        }
-        auto dq = out_row(r0 + i, qc);
-        dq.setZero();
-        const auto q = row(qkv, r0 + i, qc);
-        for (Eigen::Index j = 0; j < t; ++j) {
-          ds[j] = p[j] * (ds[j] - dot) * scale;
-          dq += ds[j] * row(qkv, r0 + j, kc);   // dQ_i += dS_ij K_j
-          out_row(r0 + j, kc) += ds[j] * q;     // dK_j += dS_ij Q_i
-        }
-      }
-    }
-  }
-
-  template <class F>
-  static void for_each_network(Eigen::Index batch, F& f) {
-#if defined(_OPENMP)
-    const int threads = std::min<int>(Eigen::nbThreads(), static_cast<int>(batch));
-    if (threads > 1 && !omp_in_parallel()) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-      for (Eigen::Index b = 0; b < batch; ++b) f(b);
-      return;
-    }
-#endif
-    for (Eigen::Index b = 0; b < batch; ++b) f(b);
-  }
-
-  Eigen::Index d() const { return static_cast<Eigen::Index>(options_.d_model); }
-  Eigen::Index heads() const { return static_cast<Eigen::Index>(options_.heads); }
-  Eigen::Index tok() const { return static_cast<Eigen::Index>(options_.tokens); }
-  Eigen::Index head_dim() const { return d() / heads(); }
+  std::ptrdiff_t d() const { return static_cast<std::ptrdiff_t>(options_.d_model); }
+  std::ptrdiff_t heads() const { return static_cast<std::ptrdiff_t>(options_.heads); }
+  std::ptrdiff_t tok() const { return static_cast<std::ptrdiff_t>(options_.tokens); }
 
   attention_options options_;
   linear<T, Backend> qkv_;

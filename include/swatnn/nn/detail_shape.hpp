@@ -4,20 +4,19 @@
 
 #include <swatnn/error.hpp>
 
-#include <Eigen/Core>
-
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace swatnn::nn::detail {
 
-inline std::string shape_string(Eigen::Index rows, Eigen::Index cols) {
+inline std::string shape_string(std::ptrdiff_t rows, std::ptrdiff_t cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
 }
 
 // Throws unless m has `cols` columns and at least one row.
 template <class M>
-void require_columns(const M& m, Eigen::Index cols, std::string_view kind, std::string_view name,
+void require_columns(const M& m, std::ptrdiff_t cols, std::string_view kind, std::string_view name,
                      std::string_view what) {
   if (m.cols() != cols || m.rows() == 0) {
     throw shape_error("swatnn::nn::" + std::string(kind) + " '" + std::string(name) + "': " + std::string(what) +
@@ -28,7 +27,7 @@ void require_columns(const M& m, Eigen::Index cols, std::string_view kind, std::
 
 // Throws unless m is exactly rows x cols (used for the upstream gradient of backward).
 template <class M>
-void require_shape(const M& m, Eigen::Index rows, Eigen::Index cols, std::string_view kind, std::string_view name,
+void require_shape(const M& m, std::ptrdiff_t rows, std::ptrdiff_t cols, std::string_view kind, std::string_view name,
                    std::string_view what) {
   if (rows == 0 || m.rows() != rows || m.cols() != cols) {
     throw shape_error("swatnn::nn::" + std::string(kind) + " '" + std::string(name) + "': " + std::string(what) +
@@ -40,7 +39,7 @@ void require_shape(const M& m, Eigen::Index rows, Eigen::Index cols, std::string
 
 // Throws unless the row count is a whole number of networks of `tokens` tokens.
 template <class M>
-void require_token_rows(const M& m, Eigen::Index tokens, std::string_view kind, std::string_view name) {
+void require_token_rows(const M& m, std::ptrdiff_t tokens, std::string_view kind, std::string_view name) {
   if (m.rows() == 0 || m.rows() % tokens != 0) {
     throw shape_error("swatnn::nn::" + std::string(kind) + " '" + std::string(name) + "': input has " +
                       std::to_string(m.rows()) + " rows, expected a positive multiple of tokens = " +

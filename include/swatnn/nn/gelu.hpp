@@ -4,15 +4,13 @@
 // gelu(approximate="tanh")). It differs from the exact x*Phi(x) by at most about 5e-4 and, unlike erf, Eigen
 // vectorizes tanh in its core module. The backward is the exact derivative of this formula:
 //   gelu'(x) = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2),  t = tanh(u).
-// No parameters; any number of columns.
+// No parameters; any number of columns. Both passes are the backend's (gelu_forward / gelu_backward).
 #pragma once
 
-#include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/nn/detail_shape.hpp>
 #include <swatnn/nn/layer.hpp>
 
-#include <cmath>
-#include <numbers>
 #include <string>
 
 namespace swatnn::nn {
@@ -23,13 +21,12 @@ struct gelu_options {
 
 template <class T = float, class Backend = cpu>
 class gelu {
+  static_assert(check_layer_backend<Backend, T>(), "swatnn::nn::gelu: see the backend contract above");
+
  public:
   using scalar_type = T;
   using backend_type = Backend;
   using matrix_type = typename Backend::template row_matrix<T>;
-
-  static constexpr T sqrt_2_over_pi = static_cast<T>(0.79788456080286535587989211986876);  // sqrt(2/pi)
-  static constexpr T cubic = static_cast<T>(0.044715);
 
   gelu() = default;
   explicit gelu(gelu_options options) : options_(std::move(options)) {}
@@ -41,9 +38,7 @@ class gelu {
     }
     tanh_.resize(x.rows(), x.cols());
     output_.resize(x.rows(), x.cols());
-    const auto xa = x.array();
-    tanh_.array() = (sqrt_2_over_pi * (xa + cubic * xa.cube())).tanh();
-    output_.array() = T(0.5) * xa * (T(1) + tanh_.array());
+    Backend::gelu_forward(x, tanh_, output_);
     input_ = &x;
     return output_;
   }
@@ -51,11 +46,7 @@ class gelu {
   const matrix_type& backward(const matrix_type& dy) {
     detail::require_shape(dy, output_.rows(), output_.cols(), "gelu", options_.name, "output gradient");
     input_gradient_.resize(dy.rows(), dy.cols());
-    const auto xa = input_->array();
-    const auto t = tanh_.array();
-    input_gradient_.array() =
-        dy.array() * (T(0.5) * (T(1) + t) + T(0.5) * xa * (T(1) - t.square()) * sqrt_2_over_pi *
-                                                 (T(1) + T(3) * cubic * xa.square()));
+    Backend::gelu_backward(*input_, tanh_, dy, input_gradient_);
     return input_gradient_;
   }
 

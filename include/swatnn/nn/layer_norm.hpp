@@ -2,18 +2,19 @@
 // (Ba, Kiros & Hinton, "Layer Normalization", 2016): y = gamma * (x - mean) / sqrt(var + eps) + beta, with the
 // biased variance (as PyTorch). Backward (xhat = normalized input, g = dy * gamma, per row):
 //   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),  dgamma += sum_rows dy * xhat,  dbeta += sum_rows dy.
+// Both passes are the backend's (layer_norm_forward / layer_norm_backward, backend/backend.hpp).
 #pragma once
 
-#include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/nn/detail_shape.hpp>
 #include <swatnn/nn/init.hpp>
 #include <swatnn/nn/layer.hpp>
 #include <swatnn/nn/parameter_buffer.hpp>
 
-#include <cmath>
 #include <cstddef>
 #include <string>
+#include <utility>
 
 namespace swatnn::nn {
 
@@ -26,6 +27,8 @@ struct layer_norm_options {
 
 template <class T = float, class Backend = cpu>
 class layer_norm {
+  static_assert(check_layer_backend<Backend, T>(), "swatnn::nn::layer_norm: see the backend contract above");
+
  public:
   using scalar_type = T;
   using backend_type = Backend;
@@ -43,49 +46,24 @@ class layer_norm {
   }
 
   const matrix_type& forward(const matrix_type& x) {
-    const auto d = static_cast<Eigen::Index>(options_.features);
+    const auto d = static_cast<std::ptrdiff_t>(options_.features);
     detail::require_columns(x, d, "layer_norm", options_.name, "input");
-    const Eigen::Index n = x.rows();
+    const auto n = x.rows();
     normalized_.resize(n, d);
     output_.resize(n, d);
     rstd_.resize(n);
-    const auto gamma = params_->value(gamma_).row(0).array();
-    const auto beta = params_->value(beta_).row(0).array();
-    const T eps = static_cast<T>(options_.eps);
-    for (Eigen::Index r = 0; r < n; ++r) {
-      const T mean = x.row(r).mean();
-      auto xhat = normalized_.row(r).array();
-      xhat = x.row(r).array() - mean;
-      const T var = xhat.square().mean();
-      const T rstd = T(1) / std::sqrt(var + eps);
-      rstd_[r] = rstd;
-      xhat *= rstd;
-      output_.row(r).array() = xhat * gamma + beta;
-    }
+    const buffer_type& params = *params_;
+    Backend::layer_norm_forward(x, params.value(gamma_), params.value(beta_), static_cast<T>(options_.eps),
+                                normalized_, rstd_, output_);
     return output_;
   }
 
   const matrix_type& backward(const matrix_type& dy) {
     detail::require_shape(dy, output_.rows(), output_.cols(), "layer_norm", options_.name, "output gradient");
-    const Eigen::Index n = dy.rows();
-    input_gradient_.resize(n, dy.cols());
-    const auto gamma = params_->value(gamma_).row(0).array();
-    auto dgamma = params_->gradient(gamma_).row(0).array();
-    auto dbeta = params_->gradient(beta_).row(0).array();
-    const bool accumulate = params_->gradients_enabled();
-    for (Eigen::Index r = 0; r < n; ++r) {
-      const auto g = dy.row(r).array();
-      const auto xhat = normalized_.row(r).array();
-      if (accumulate) {
-        dgamma += g * xhat;
-        dbeta += g;
-      }
-      auto dx = input_gradient_.row(r).array();
-      dx = g * gamma;  // dL/dxhat
-      const T mean_g = dx.mean();
-      const T mean_gx = (dx * xhat).mean();
-      dx = rstd_[r] * (dx - mean_g - xhat * mean_gx);
-    }
+    input_gradient_.resize(dy.rows(), dy.cols());
+    Backend::layer_norm_backward(dy, normalized_, rstd_, std::as_const(*params_).value(gamma_),
+                                 params_->gradient(gamma_), params_->gradient(beta_), params_->gradients_enabled(),
+                                 input_gradient_);
     return input_gradient_;
   }
 

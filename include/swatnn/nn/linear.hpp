@@ -1,20 +1,20 @@
 // swatnn/nn/linear.hpp: fully connected layer y = x W + b over all rows (networks x tokens) at once, so the
 // product is one large GEMM. W is stored in_features x out_features (row-major) in the parameter buffer,
 // b is 1 x out_features. Backward: dW += x^T dy, db += column sums of dy, dx = dy W^T (with frozen values and at
-// most 8 rows, from a kept copy of W^T).
+// most 8 rows, from a kept copy of W^T). Every product and sum runs through the backend (backend/backend.hpp).
 #pragma once
 
-#include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/nn/detail_shape.hpp>
 #include <swatnn/nn/init.hpp>
 #include <swatnn/nn/layer.hpp>
-#include <swatnn/nn/matmul.hpp>
 #include <swatnn/nn/parameter_buffer.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace swatnn::nn {
 
@@ -30,6 +30,8 @@ struct linear_options {
 
 template <class T = float, class Backend = cpu>
 class linear {
+  static_assert(check_layer_backend<Backend, T>(), "swatnn::nn::linear: see the backend contract above");
+
  public:
   using scalar_type = T;
   using backend_type = Backend;
@@ -51,8 +53,8 @@ class linear {
   const matrix_type& forward(const matrix_type& x) {
     detail::require_columns(x, in(), "linear", options_.name, "input");
     output_.resize(x.rows(), out());
-    detail::matmul(output_, x, params_->value(weight_), false);
-    if (options_.bias) output_.rowwise() += params_->value(bias_).row(0);
+    Backend::gemm(output_, x, false, std::as_const(*params_).value(weight_), false, false);
+    if (options_.bias) Backend::add_row_vector(output_, std::as_const(*params_).value(bias_));
     input_ = &x;
     return output_;
   }
@@ -60,22 +62,20 @@ class linear {
   const matrix_type& backward(const matrix_type& dy) {
     detail::require_shape(dy, output_.rows(), output_.cols(), "linear", options_.name, "output gradient");
     if (params_->gradients_enabled()) {
-      detail::matmul(params_->gradient(weight_), input_->transpose(), dy, true);
-      if (options_.bias) {
-        auto db = params_->gradient(bias_);
-        for (Eigen::Index r = 0; r < dy.rows(); ++r) db.row(0) += dy.row(r);
-      }
+      Backend::gemm(params_->gradient(weight_), *input_, true, dy, false, true);
+      if (options_.bias) Backend::accumulate_column_sums(params_->gradient(bias_), dy);
     }
     input_gradient_.resize(dy.rows(), in());
-    if (params_->values_frozen() && dy.rows() <= detail::small_matmul_max_rows) {
+    if (params_->values_frozen() && dy.rows() <= kept_transpose_max_rows) {
       // a few rows (one latent's tokens) with fixed weights: dy W^T as a plain product with a kept copy of W^T
       if (transposed_generation_ != params_->freeze_generation()) {
-        weight_transposed_ = params_->value(weight_).transpose();
+        weight_transposed_.resize(out(), in());
+        Backend::transpose(weight_transposed_, std::as_const(*params_).value(weight_));
         transposed_generation_ = params_->freeze_generation();
       }
-      detail::matmul(input_gradient_, dy, weight_transposed_, false);
+      Backend::gemm(input_gradient_, dy, false, weight_transposed_, false, false);
     } else {
-      detail::matmul(input_gradient_, dy, params_->value(weight_).transpose(), false);
+      Backend::gemm(input_gradient_, dy, false, std::as_const(*params_).value(weight_), true, false);
     }
     return input_gradient_;
   }
@@ -91,8 +91,11 @@ class linear {
   auto bias() const { return static_cast<const buffer_type&>(*params_).value(bias_); }
 
  private:
-  Eigen::Index in() const { return static_cast<Eigen::Index>(options_.in_features); }
-  Eigen::Index out() const { return static_cast<Eigen::Index>(options_.out_features); }
+  // Up to this many rows, a backward with frozen values multiplies by a kept copy of W^T (the CPU's small product
+  // reads row-major operands in place: backend/cpu/small_matmul.hpp).
+  static constexpr std::ptrdiff_t kept_transpose_max_rows = 8;
+  std::ptrdiff_t in() const { return static_cast<std::ptrdiff_t>(options_.in_features); }
+  std::ptrdiff_t out() const { return static_cast<std::ptrdiff_t>(options_.out_features); }
 
   buffer_type* params_;
   linear_options options_;

@@ -1,14 +1,14 @@
 // swatnn/nn/parameter_buffer.hpp: one flat buffer of parameter values and one of gradients per model.
 // Layers register named blocks (rows x cols, an init rule and a parameter group) and keep only handles
-// (offset + shape); they resolve a handle to an Eigen::Map on every access, because registering more blocks
-// may grow (and move) the storage. Optimizers, checkpoints and gradient clipping see two contiguous spans.
+// (offset + shape); they resolve a handle to a view (Backend::block) on every access, because registering more
+// blocks may grow (and move) the storage. The storage is the backend's (Backend::vector); on a host backend
+// optimizers, checkpoints and gradient clipping see two contiguous spans, and every backend copies the values to
+// and from host memory (download_values / upload_values) at the API boundary.
 #pragma once
 
 #include <swatnn/backend/cpu.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/nn/init.hpp>
-
-#include <Eigen/Core>
 
 #include <cstddef>
 #include <cstdint>
@@ -54,8 +54,8 @@ class parameter_buffer {
   using scalar_type = T;
   using backend_type = Backend;
   using storage_type = typename Backend::template vector<T>;
-  using map_type = Eigen::Map<typename Backend::template row_matrix<T>>;
-  using const_map_type = Eigen::Map<const typename Backend::template row_matrix<T>>;
+  using map_type = typename Backend::template block<T>;
+  using const_map_type = typename Backend::template const_block<T>;
 
   explicit parameter_buffer(parameter_buffer_options options = {}) : options_(options) {}
   parameter_buffer(const parameter_buffer&) = delete;
@@ -76,21 +76,32 @@ class parameter_buffer {
       }
     }
     const std::size_t offset = size();
-    const auto new_size = static_cast<Eigen::Index>(offset + rows * cols);
-    values_.conservativeResize(new_size);
-    gradients_.conservativeResize(new_size);
+    Backend::grow(values_, offset + rows * cols);
+    Backend::grow(gradients_, offset + rows * cols);  // the new gradients are 0
     blocks_.push_back({std::move(name), offset, rows, cols, group, init});
-    gradients_.segment(static_cast<Eigen::Index>(offset), static_cast<Eigen::Index>(rows * cols)).setZero();
     initialize_block(blocks_.size() - 1, options_.seed);
     return blocks_.back().handle();
   }
 
   std::size_t size() const { return static_cast<std::size_t>(values_.size()); }
-  std::span<T> values() { return {values_.data(), size()}; }
-  std::span<const T> values() const { return {values_.data(), size()}; }
-  std::span<T> gradients() { return {gradients_.data(), size()}; }
-  std::span<const T> gradients() const { return {gradients_.data(), size()}; }
-  void zero_gradients() { gradients_.setZero(); }
+  // The flat buffers as host spans (host backends only; others copy with download_* / upload_values).
+  std::span<T> values() requires Backend::host_accessible { return {values_.data(), size()}; }
+  std::span<const T> values() const requires Backend::host_accessible { return {values_.data(), size()}; }
+  std::span<T> gradients() requires Backend::host_accessible { return {gradients_.data(), size()}; }
+  std::span<const T> gradients() const requires Backend::host_accessible { return {gradients_.data(), size()}; }
+  // The flat buffers where the backend keeps them (device memory on a device backend).
+  T* values_data() { return values_.data(); }
+  const T* values_data() const { return values_.data(); }
+  T* gradients_data() { return gradients_.data(); }
+  const T* gradients_data() const { return gradients_.data(); }
+  void zero_gradients() { Backend::set_zero(gradients_); }
+
+  // Copies between the flat buffers and host memory of size() elements (any backend).
+  void download_values(std::span<T> host) const { Backend::download(values_.data(), checked(host).data(), size()); }
+  void download_gradients(std::span<T> host) const {
+    Backend::download(gradients_.data(), checked(host).data(), size());
+  }
+  void upload_values(std::span<const T> host) { Backend::upload(checked(host).data(), values_.data(), size()); }
 
   // When disabled, layers skip accumulating parameter gradients in backward (input gradients are still
   // computed): a frozen model, e.g. the autoencoder during a latent search, saves that work.
@@ -119,11 +130,15 @@ class parameter_buffer {
   }
 
   // Views of one block as a row-major rows x cols matrix.
-  map_type value(parameter_handle h) { return {values_.data() + h.offset, rows_of(h), cols_of(h)}; }
-  const_map_type value(parameter_handle h) const { return {values_.data() + h.offset, rows_of(h), cols_of(h)}; }
-  map_type gradient(parameter_handle h) { return {gradients_.data() + h.offset, rows_of(h), cols_of(h)}; }
+  map_type value(parameter_handle h) { return Backend::make_block(values_.data() + h.offset, rows_of(h), cols_of(h)); }
+  const_map_type value(parameter_handle h) const {
+    return Backend::make_const_block(static_cast<const T*>(values_.data()) + h.offset, rows_of(h), cols_of(h));
+  }
+  map_type gradient(parameter_handle h) {
+    return Backend::make_block(gradients_.data() + h.offset, rows_of(h), cols_of(h));
+  }
   const_map_type gradient(parameter_handle h) const {
-    return {gradients_.data() + h.offset, rows_of(h), cols_of(h)};
+    return Backend::make_const_block(static_cast<const T*>(gradients_.data()) + h.offset, rows_of(h), cols_of(h));
   }
 
   // Re-initializes every block with its init rule, block i from a seed derived from (seed, i).
@@ -134,12 +149,26 @@ class parameter_buffer {
   std::uint64_t seed() const { return options_.seed; }
 
  private:
-  static Eigen::Index rows_of(parameter_handle h) { return static_cast<Eigen::Index>(h.rows); }
-  static Eigen::Index cols_of(parameter_handle h) { return static_cast<Eigen::Index>(h.cols); }
+  static std::ptrdiff_t rows_of(parameter_handle h) { return static_cast<std::ptrdiff_t>(h.rows); }
+  static std::ptrdiff_t cols_of(parameter_handle h) { return static_cast<std::ptrdiff_t>(h.cols); }
+  template <class Span>
+  Span checked(Span host) const {
+    if (host.size() != size())
+      throw shape_error("swatnn::nn::parameter_buffer: a host copy needs " + std::to_string(size()) +
+                        " elements, got " + std::to_string(host.size()));
+    return host;
+  }
+  // The init rule runs on the host; a device backend gets the block uploaded.
   void initialize_block(std::size_t i, std::uint64_t seed) {
     const auto& b = blocks_[i];
-    apply_init<T>(b.init, std::span<T>(values_.data() + b.offset, b.size()), b.rows, b.cols,
-                  detail::mix_seed(seed, i));
+    if constexpr (Backend::host_accessible) {
+      apply_init<T>(b.init, std::span<T>(values_.data() + b.offset, b.size()), b.rows, b.cols,
+                    detail::mix_seed(seed, i));
+    } else {
+      std::vector<T> host(b.size());
+      apply_init<T>(b.init, std::span<T>(host), b.rows, b.cols, detail::mix_seed(seed, i));
+      Backend::upload(host.data(), values_.data() + b.offset, b.size());
+    }
   }
 
   parameter_buffer_options options_;

@@ -3,7 +3,7 @@
 // networks of dy. P is initialized from a truncated normal (stddev 0.02 by default, as in BERT/GPT-2).
 #pragma once
 
-#include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/nn/detail_shape.hpp>
 #include <swatnn/nn/init.hpp>
@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 
 namespace swatnn::nn {
 
@@ -25,6 +26,8 @@ struct positional_embedding_options {
 
 template <class T = float, class Backend = cpu>
 class positional_embedding {
+  static_assert(check_layer_backend<Backend, T>(), "swatnn::nn::positional_embedding: see the backend contract above");
+
  public:
   using scalar_type = T;
   using backend_type = Backend;
@@ -45,21 +48,16 @@ class positional_embedding {
     detail::require_columns(x, d(), "positional_embedding", options_.name, "input");
     detail::require_token_rows(x, tok(), "positional_embedding", options_.name);
     output_.resize(x.rows(), x.cols());
-    const auto p = params_->value(weight_);
-    for (Eigen::Index r0 = 0; r0 < x.rows(); r0 += tok()) {
-      output_.middleRows(r0, tok()) = x.middleRows(r0, tok()) + p;
-    }
+    Backend::add_periodic_rows(output_, x, std::as_const(*params_).value(weight_));
     return output_;
   }
 
   const matrix_type& backward(const matrix_type& dy) {
     detail::require_shape(dy, output_.rows(), output_.cols(), "positional_embedding", options_.name,
                           "output gradient");
-    if (params_->gradients_enabled()) {
-      auto dp = params_->gradient(weight_);
-      for (Eigen::Index r0 = 0; r0 < dy.rows(); r0 += tok()) dp += dy.middleRows(r0, tok());
-    }
-    input_gradient_ = dy;  // same shape as before: no allocation after the first call
+    if (params_->gradients_enabled()) Backend::accumulate_periodic_rows(params_->gradient(weight_), dy);
+    input_gradient_.resize(dy.rows(), dy.cols());  // same shape as before: no allocation after the first call
+    Backend::copy(input_gradient_, dy);
     return input_gradient_;
   }
 
@@ -70,8 +68,8 @@ class positional_embedding {
   parameter_handle weight_handle() const { return weight_; }
 
  private:
-  Eigen::Index d() const { return static_cast<Eigen::Index>(options_.d_model); }
-  Eigen::Index tok() const { return static_cast<Eigen::Index>(options_.tokens); }
+  std::ptrdiff_t d() const { return static_cast<std::ptrdiff_t>(options_.d_model); }
+  std::ptrdiff_t tok() const { return static_cast<std::ptrdiff_t>(options_.tokens); }
 
   buffer_type* params_;
   positional_embedding_options options_;

@@ -4,7 +4,7 @@
 // Backward runs the same graph in reverse; the residual branches add their input gradients.
 #pragma once
 
-#include <swatnn/backend/cpu.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/nn/attention.hpp>
 #include <swatnn/nn/detail_shape.hpp>
@@ -31,6 +31,8 @@ struct transformer_block_options {
 
 template <class T = float, class Backend = cpu>
 class transformer_block {
+  static_assert(check_layer_backend<Backend, T>(), "swatnn::nn::transformer_block: see the backend contract above");
+
  public:
   using scalar_type = T;
   using backend_type = Backend;
@@ -53,11 +55,11 @@ class transformer_block {
 
   const matrix_type& forward(const matrix_type& x) {
     detail::require_columns(x, d(), "transformer_block", options_.name, "input");
-    detail::require_token_rows(x, static_cast<Eigen::Index>(options_.tokens), "transformer_block", options_.name);
+    detail::require_token_rows(x, static_cast<std::ptrdiff_t>(options_.tokens), "transformer_block", options_.name);
     hidden_.resize(x.rows(), d());
     output_.resize(x.rows(), d());
-    hidden_ = x + attn_.forward(ln1_.forward(x));
-    output_ = hidden_ + ffn2_.forward(act_.forward(ffn1_.forward(ln2_.forward(hidden_))));
+    Backend::add(hidden_, x, attn_.forward(ln1_.forward(x)));
+    Backend::add(output_, hidden_, ffn2_.forward(act_.forward(ffn1_.forward(ln2_.forward(hidden_)))));
     return output_;
   }
 
@@ -65,8 +67,8 @@ class transformer_block {
     detail::require_shape(dy, output_.rows(), output_.cols(), "transformer_block", options_.name, "output gradient");
     d_hidden_.resize(dy.rows(), d());
     input_gradient_.resize(dy.rows(), d());
-    d_hidden_ = dy + ln2_.backward(ffn1_.backward(act_.backward(ffn2_.backward(dy))));
-    input_gradient_ = d_hidden_ + ln1_.backward(attn_.backward(d_hidden_));
+    Backend::add(d_hidden_, dy, ln2_.backward(ffn1_.backward(act_.backward(ffn2_.backward(dy)))));
+    Backend::add(input_gradient_, d_hidden_, ln1_.backward(attn_.backward(d_hidden_)));
     return input_gradient_;
   }
 
@@ -92,7 +94,7 @@ class transformer_block {
     if (o.ffn_features == 0) o.ffn_features = 4 * o.d_model;
     return o;
   }
-  Eigen::Index d() const { return static_cast<Eigen::Index>(options_.d_model); }
+  std::ptrdiff_t d() const { return static_cast<std::ptrdiff_t>(options_.d_model); }
 
   transformer_block_options options_;
   layer_norm<T, Backend> ln1_;

@@ -10,7 +10,9 @@
 // candidates, their Pareto front (validation MSE vs nonzero parameters) and the pick: the smallest network whose
 // validation MSE is within `selection_tolerance` of the best. With a parameter budget (`max_parameters`) only
 // extracted networks within it are ever kept. search/tuned_selection.hpp picks after fine-tuning instead.
-// With several OpenMP threads the levels run in parallel; the result is the same on any number of threads.
+// The levels run through the autoencoder's backend (Backend::for_each_level: on the CPU in parallel, with subnormal
+// floats flushed; the result is the same on any number of threads); the gates and the data term are the backend's
+// (search_gates, soft_mse). The regularizers read the decoded networks in host memory.
 #pragma once
 
 #include <algorithm>
@@ -26,9 +28,7 @@
 
 #include <boost/hana/for_each.hpp>
 
-#include <swatnn/autoencoder/parallel_levels.hpp>
-#include <swatnn/backend/cpu.hpp>
-#include <swatnn/backend/flush_denormals.hpp>
+#include <swatnn/backend/backend.hpp>
 #include <swatnn/data/dataset.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/network/soft_mse.hpp>
@@ -42,6 +42,7 @@
 #include <swatnn/regularizers/regularizer.hpp>
 #include <swatnn/regularizers/sum.hpp>
 #include <swatnn/search/extract.hpp>
+#include <swatnn/search/search_gates.hpp>
 
 namespace swatnn {
 
@@ -98,10 +99,15 @@ class latent_search {
  public:
   using S = typename AE::spec;
   using T = typename AE::scalar_type;
+  using Backend = typename AE::backend_type;
   using layout = token_layout<S>;
-  using row_matrix = cpu::row_matrix<T>;
-  using matrix = cpu::matrix<T>;
+  using row_matrix = typename Backend::template row_matrix<T>;
+  using matrix = typename Backend::template matrix<T>;
   static constexpr int levels = AE::levels;
+  static_assert(check_backend<Backend, T>(), "swatnn::latent_search: see the backend contract above");
+  static_assert(Backend::host_accessible,
+                "swatnn::latent_search: the search's regularizers and extraction read the decoded networks in host "
+                "memory; this backend keeps them elsewhere");
   static_assert(check_regularizer<Regularizer, S, T>(), "swatnn::latent_search: see the regularizer contract above");
   static_assert(optimizer<Optimizer, T>,
                 "swatnn::latent_search: the optimizer policy must satisfy swatnn::optimizer (make_state / step)");
@@ -187,8 +193,8 @@ class latent_search {
     // The levels are independent (own decoder, evaluator and gradients): they run in parallel, each on one thread.
     std::array<double, levels> level_totals{};
     constexpr auto steps = level_steps(std::make_index_sequence<levels>{});
-    detail::for_each_level_in_parallel<levels>(
-        [&](int i) { level_totals[i] = (this->*steps[i])(i, x, y, temperature); });
+    Backend::template for_each_level<levels>([&](int i) { level_totals[i] = (this->*steps[i])(i, x, y, temperature); },
+                                             /*flush_subnormals=*/true);
     double total = 0;
     for (const double t : level_totals) total += t;
     return total;
@@ -259,29 +265,18 @@ class latent_search {
 
   // One iteration for scale level `i` (depth Depth): returns the sum of its latents' total losses and leaves the
   // gradients in grad_latents_[i] and grad_thresholds_.
-  // Subnormal floats are flushed to zero throughout (backend/flush_denormals.hpp).
   template <int Depth>
   double step_level(int i, const matrix& x, const matrix& target, T temperature) {
-    const flush_denormals flush;
     const int r = options_.restarts;
     const row_matrix& decoded = ae_->template decode<Depth>(latents_[i]);
     row_matrix& gated = gated_[i];
-    gated = decoded;
+    gated.resize(decoded.rows(), decoded.cols());
     const T k = T(options_.weight_sharpness), kn = T(neuron_sharpness_);
-    for (int b = 0; b < r; ++b) {
-      const T t = thresholds_[index(i, b)];
-      auto g = view<T>(gated, b, Depth);
-      auto gate_weights = [&](auto w) { w = (w.array() * (k * (w.array().abs() - t)).logistic()).matrix(); };
-      for (int l = 0; l < Depth; ++l) {
-        gate_weights(g.weights(l));
-        auto m = g.mask_logits(l);
-        m = (kn * (m.array().logistic() - T(0.5))).matrix();
-      }
-      gate_weights(g.output_weights());
-    }
+    gates_[i].forward(decoded, gated, thresholds_.data() + index(i, 0), r, Depth, k, kn);
 
     grad_gated_[i].resize(gated.rows(), gated.cols());  // every slot is written
-    grad_decoded_[i].setZero(decoded.rows(), decoded.cols());
+    grad_decoded_[i].resize(decoded.rows(), decoded.cols());
+    Backend::set_zero(grad_decoded_[i]);
     double* mse = mse_.data() + index(i, 0);
     mse_evals_[i].evaluate(gated.data(), r, Depth, gated.cols(), x, target, temperature, grad_gated_[i].data(), mse);
     double sum = 0;
@@ -293,34 +288,13 @@ class latent_search {
                                             grad_t};
       loss_[index(i, b)] = mse[b] + static_cast<double>(regularizer_.apply(in, grad));
       sum += loss_[index(i, b)];
-      // back through the gates into the decoded cells (identity elsewhere) and the threshold
-      auto d = view<const T>(decoded, b, Depth);
-      auto gg = view<T>(grad_gated_[i], b, Depth);
-      auto gd = view<T>(grad_decoded_[i], b, Depth);
-      auto gate_back = [&](auto w, auto dw_gated, auto dw_decoded) {
-        for (Eigen::Index row = 0; row < w.rows(); ++row)
-          for (Eigen::Index col = 0; col < w.cols(); ++col) {
-            const T x = w(row, col), s = T(1) / (T(1) + std::exp(-k * (std::abs(x) - t)));
-            const T ds = s * (T(1) - s) * k;
-            const T up = dw_gated(row, col);
-            dw_decoded(row, col) += up * (s + x * ds * (x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0))));
-            grad_t -= up * x * ds;
-          }
-      };
-      for (int l = 0; l < Depth; ++l) {
-        gate_back(d.weights(l), gg.weights(l), gd.weights(l));
-        gd.bias(l) += gg.bias(l);
-        gd.activation_logits(l) += gg.activation_logits(l);
-        const auto logits = d.mask_logits(l);
-        for (int j = 0; j < S::max_width; ++j) {
-          const T m = T(1) / (T(1) + std::exp(-logits(j)));
-          gd.mask_logits(l)(j) += gg.mask_logits(l)(j) * kn * m * (T(1) - m);
-        }
-      }
-      gate_back(d.output_weights(), gg.output_weights(), gd.output_weights());
-      gd.output_bias() += gg.output_bias();
     }
-    grad_latents_[i] = ae_->template decode_backward<Depth>(grad_decoded_[i]);
+    // back through the gates into the decoded cells (identity elsewhere) and the thresholds
+    gates_[i].backward(decoded, grad_gated_[i], grad_decoded_[i], thresholds_.data() + index(i, 0),
+                       grad_thresholds_.data() + index(i, 0), r, Depth, k, kn);
+    const row_matrix& grad_latent = ae_->template decode_backward<Depth>(grad_decoded_[i]);
+    grad_latents_[i].resize(grad_latent.rows(), grad_latent.cols());
+    Backend::copy(grad_latents_[i], grad_latent);
     return sum;
   }
 
@@ -410,7 +384,8 @@ class latent_search {
   Optimizer optimizer_;
   latent_search_options options_;
   std::array<row_matrix, levels> latents_, grad_latents_, gated_, grad_gated_, grad_decoded_;
-  std::array<soft_mse<S, T>, levels> mse_evals_;
+  std::array<soft_mse<S, T, Backend>, levels> mse_evals_;
+  std::array<search_gates<S, T, Backend>, levels> gates_;
   double neuron_sharpness_ = 200;  // k_n of the current iteration
   std::vector<T> thresholds_, grad_thresholds_;
   std::vector<double> loss_, mse_;

@@ -1,4 +1,4 @@
-// swatnn/backend/flush_denormals.hpp: a scope in which this thread's float arithmetic flushes subnormal results
+// swatnn/backend/cpu/flush_denormals.hpp: a scope in which this thread's float arithmetic flushes subnormal results
 // and operands to zero (x86: MXCSR FTZ + DAZ; AArch64: FPCR.FZ), restored when the scope ends.
 // Why: the search's sharpened gates (sigmoid(200 (m - 0.5)) of a switched-off neuron is about 1e-30) make the
 // soft evaluation's backward pass produce subnormal floats, and Intel cores take a microcode assist of about a

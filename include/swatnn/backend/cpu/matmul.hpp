@@ -1,4 +1,4 @@
-// swatnn/nn/matmul.hpp: the matrix product used by every layer: C = A B or C += A B with no heap allocation.
+// swatnn/backend/cpu/matmul.hpp: the matrix product used by every layer: C = A B or C += A B with no heap allocation.
 // Eigen's GEMM mallocs its packing buffers when they exceed EIGEN_STACK_ALLOCATION_LIMIT and always mallocs
 // one when it runs multi-threaded. matmul cuts the product into tiles whose packing buffers fit on the stack
 // and splits the larger output dimension across OpenMP threads itself (Eigen does not nest inside a parallel
@@ -12,13 +12,13 @@
 #include <cstddef>
 #include <type_traits>
 
-#include <swatnn/nn/small_matmul.hpp>
+#include <swatnn/backend/cpu/small_matmul.hpp>
 
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
 
-namespace swatnn::nn::detail {
+namespace swatnn::backend_cpu {
 
 // Work (rows * cols * depth) under which a product stays on one thread (Eigen uses 50000 per thread).
 inline constexpr double matmul_min_work_per_thread = 50000.0;
@@ -100,4 +100,4 @@ void matmul(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
   run(0, along);
 }
 
-}  // namespace swatnn::nn::detail
+}  // namespace swatnn::backend_cpu

@@ -1,4 +1,4 @@
-// swatnn/autoencoder/parallel_levels.hpp: runs one task per scale level, the levels in parallel across OpenMP
+// swatnn/backend/cpu/parallel_levels.hpp: runs one task per scale level, the levels in parallel across OpenMP
 // threads (one level per thread at a time, last level first: in scales<1, 2, 3, 4> the most expensive), or in
 // turn with one thread or inside another parallel region. Inside the region every product and evaluation of a
 // level runs on that level's thread, as in a one-thread run, so results do not depend on the thread count. Used

@@ -1,4 +1,4 @@
-// swatnn/nn/small_matmul.hpp: C (m x n) (+)= A (m x k) B (k x n) for m <= 8, the shape of a latent search's
+// swatnn/backend/cpu/small_matmul.hpp: C (m x n) (+)= A (m x k) B (k x n) for m <= 8, the shape of a latent search's
 // decoder (7 tokens per latent). A general GEMM packs both operands before it multiplies; with 7 rows the
 // packing of the weight matrix costs as much as the product. This kernel reads the row-major operands in place,
 // in register tiles of m x 16 outputs with one broadcast-FMA per row and k. (A kernel of the same kind for
@@ -10,7 +10,7 @@
 
 #include <algorithm>
 
-namespace swatnn::nn::detail {
+namespace swatnn::backend_cpu {
 
 inline constexpr Eigen::Index small_matmul_max_rows = 8;
 
@@ -62,4 +62,4 @@ void small_matmul_nn(Eigen::Index m, const T* a, Eigen::Index lda, const T* b, E
                      Eigen::Index ldc, Eigen::Index k, Eigen::Index n, bool accumulate) {
   with_small_rows(m, [&]<int M>() { small_matmul_nn_rows<T, M>(a, lda, b, ldb, c, ldc, k, n, accumulate); });
 }
-}  // namespace swatnn::nn::detail
+}  // namespace swatnn::backend_cpu

@@ -1,4 +1,5 @@
-// swatnn/network/soft_eval.hpp: differentiable evaluation of a batch of decoded networks on a batch of points
+// swatnn/backend/cpu/soft_eval.hpp: the CPU backend's soft_eval (network/soft_eval.hpp): differentiable evaluation
+// of a batch of decoded networks on a batch of points
 // (SWAT-NN's functional loss, method.md §4): hidden output
 //     h_j = sigmoid(mask_logit_j) * sum_k softmax(activation_logits_j / T)_k * act_k(pre_j),
 // first layer reading the Inputs weight rows only. The networks are read in place from a token matrix (decoder
@@ -6,7 +7,7 @@
 // optionally the gradient with respect to the shared input points.
 // Parallel across networks (OpenMP); workspaces are sized on the first call for a shape and reused, so calls
 // after warm-up allocate nothing. Each network is evaluated with subnormal floats flushed to zero
-// (backend/flush_denormals.hpp: sharpened mask gates produce them, and they are slow on Intel cores).
+// (backend/cpu/flush_denormals.hpp: sharpened mask gates produce them, and they are slow on Intel cores).
 // Backward skips a network whose output gradient is exactly 0 at every point (under the paper's hard minimum over
 // scale levels, 3 of 4 levels' networks): its slots get exact zeros without the pass.
 #pragma once
@@ -21,20 +22,17 @@
 #include <Eigen/Core>
 
 #include <swatnn/backend/cpu.hpp>
-#include <swatnn/backend/flush_denormals.hpp>
+#include <swatnn/backend/cpu/flush_denormals.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/network/activation.hpp>
-#include <swatnn/network/soft_eval_kernels.hpp>
+#include <swatnn/backend/cpu/soft_eval_kernels.hpp>
 #include <swatnn/network/spec.hpp>
 #include <swatnn/network/token_layout.hpp>
 
 namespace swatnn {
 
-template <network_spec_type S, class T = float, class Backend = cpu>
-class soft_eval;
-
 template <network_spec_type S, class T>
-class soft_eval<S, T, cpu> {
+class cpu_soft_eval {
  public:
   using layout = token_layout<S>;
   using matrix = cpu::matrix<T>;
@@ -132,7 +130,7 @@ class soft_eval<S, T, cpu> {
   T* gate(int b, int l, int j) {
     return gates_.data() + ((static_cast<std::size_t>(b) * S::max_depth + l) * width + j) * (1 + activation_count);
   }
-  const T* gate(int b, int l, int j) const { return const_cast<soft_eval*>(this)->gate(b, l, j); }
+  const T* gate(int b, int l, int j) const { return const_cast<cpu_soft_eval*>(this)->gate(b, l, j); }
 
   // Column c of a column-major workspace.
   static const T* col(const matrix& m, Eigen::Index c) { return m.data() + c * m.rows(); }

@@ -1,4 +1,4 @@
-// swatnn/network/soft_eval_kernels.hpp: the per-neuron kernels of the differentiable evaluation, shared by
+// swatnn/backend/cpu/soft_eval_kernels.hpp: the per-neuron kernels of the differentiable evaluation, shared by
 // soft_eval (whole batches of points, outputs kept for any loss) and soft_mse (the search's MSE, fused over point
 // tiles): their argument check, a neuron's gates, its products vectorized over points, its activation mix and that
 // mix's backward.
