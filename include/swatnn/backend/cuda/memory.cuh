@@ -8,6 +8,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <atomic>
 #include <concepts>
 #include <cstddef>
@@ -272,14 +273,17 @@ class vector {
     buffer_.reserve_discard(static_cast<std::size_t>(n));
     size_ = n;
   }
-  // n elements, the first ones kept, the new ones 0.
+  // n elements, the first ones kept, the new ones 0 (capacity at least doubles when it must grow).
   void grow(index n) {
     require_nonnegative(n, 1, "vector::grow");
     if (n <= size_) {
       size_ = n;
       return;
     }
-    buffer_.reserve_keep(static_cast<std::size_t>(n), static_cast<std::size_t>(size_));
+    // geometric capacity: a parameter buffer grows block by block, and exact growth would allocate (and cache in
+    // the pool) every intermediate size
+    const std::size_t wanted = static_cast<std::size_t>(n);
+    buffer_.reserve_keep(std::max(wanted, 2 * buffer_.capacity()), static_cast<std::size_t>(size_));
     memset_zero(buffer_.data() + size_, static_cast<std::size_t>(n - size_) * sizeof(T), "cudaMemsetAsync (grow)");
     size_ = n;
   }
