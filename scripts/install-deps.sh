@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages swatnn builds and tests with (skips what is already installed).
 set -euo pipefail
-packages=(cmake make g++ libeigen3-dev xtensor-dev libboost-dev doctest-dev libbenchmark-dev)
+packages=(cmake make g++ libeigen3-dev xtensor-dev libboost-dev doctest-dev libbenchmark-dev
+          clang-14 libfuzzer-14-dev   # clang + libFuzzer: the fuzz harnesses (scripts/fuzz.sh)
+          gnuplot-nox libxml2-utils)  # swatnn compare --plots (SVG), and its test's XML check
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite from a clean build directory: installs dependencies, configures, builds, runs ctest.
+# The whole test suite from a clean build directory: installs dependencies, configures, builds, runs ctest;
+# then the same suite again under AddressSanitizer + UBSan (a second build directory, <build-dir>-asan), and
+# every fuzz harness for a short fixed time on its corpus (scripts/fuzz.sh ci; docs/reliability.md).
 # Usage: scripts/test.sh [build-dir]   (default: build-test; extra CMake options via SWATNN_CMAKE_ARGS)
+# SWATNN_TEST_SANITIZE=0 skips the sanitizer pass, SWATNN_TEST_FUZZ_SECONDS=0 the fuzzing (default 20 s each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-test}
@@ -8,6 +11,22 @@ scripts/install-deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release ${SWATNN_CMAKE_ARGS:-}
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
+
+if [[ ${SWATNN_TEST_SANITIZE:-1} != 0 ]]; then
+  # Not run here: deploy (builds a consumer without our flags) and headers_compile_alone (compiles, runs nothing).
+  start=$(date +%s)
+  cmake -S . -B "$build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWATNN_SANITIZE=ON -DSWATNN_BUILD_BENCHMARKS=OFF \
+    ${SWATNN_CMAKE_ARGS:-}
+  cmake --build "$build-asan" -j"$(nproc)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$build-asan" --output-on-failure -j"$(nproc)" -E '^(deploy|headers_compile_alone)$'
+  echo "sanitizer pass (ASan + UBSan build and ctest): $(($(date +%s) - start)) s"
+fi
+if [[ ${SWATNN_TEST_FUZZ_SECONDS:-20} != 0 ]]; then
+  start=$(date +%s)
+  SWATNN_FUZZ_DIR="$build-fuzz" scripts/fuzz.sh ci "${SWATNN_TEST_FUZZ_SECONDS:-20}"
+  echo "fuzzing (every harness ${SWATNN_TEST_FUZZ_SECONDS:-20} s): $(($(date +%s) - start)) s"
+fi
 
 # The CUDA backend whenever nvcc is installed (PATH or /usr/local/cuda/bin): its own build directory
 # (<build-dir>-cuda), only the CUDA targets (test_cuda, bench_cuda), and the cuda-labelled tests, which report
