@@ -1,7 +1,7 @@
 // Example / tool: trains the swat-small multi-scale autoencoder from scratch, resumes a run, or evaluates a
 // model's held-out reconstruction.
 //   train_autoencoder --out models/swat_small.swt [--minutes 60] [--steps 60000] [--recipe swatnn|paper]
-//                     [--seed 1] [--checkpoint run.ckpt] [--resume run.ckpt] [--curve curve.csv]
+//                     [--seed 1] [--checkpoint run.ckpt] [--checkpoint-every 1000] [--resume run.ckpt] [--curve curve.csv]
 //   train_autoencoder --evaluate models/swat_small.swt [--networks 512] [--batch 64] [--points 1000] [--seed 12345]
 //                     [--record FILE]   (writes the figures a test reproduces)
 //                     [--save-model FILE]  (writes the parameters alone, e.g. from a training checkpoint)
@@ -21,6 +21,7 @@
 #include <swatnn/autoencoder/swat_small.hpp>
 #include <swatnn/autoencoder/trainer.hpp>
 #include <swatnn/optim/progress_bar.hpp>
+#include <swatnn/optim/stop_on_non_finite.hpp>
 
 #include "swatnn_args.hpp"  // strict_number, strict_whole_number
 
@@ -31,14 +32,14 @@ using ae_type = swat_small_autoencoder<>;
 struct arguments {
   std::string out, evaluate, checkpoint, resume, curve, record, save_model, recipe = "swatnn";
   double minutes = 0;
-  std::uint64_t steps = 60000, seed = 1, eval_seed = 0x5EED'E7A1ULL;
+  std::uint64_t steps = 60000, seed = 1, eval_seed = 0x5EED'E7A1ULL, checkpoint_every = 1000;
   int networks = 512, points = 1000, batch = 64;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "error: %s\nusage: train_autoencoder --out MODEL [--minutes M] [--steps N] [--recipe swatnn|paper] "
-               "[--seed S] [--checkpoint FILE] [--resume FILE] [--curve CSV]\n"
+               "[--seed S] [--checkpoint FILE] [--checkpoint-every N] [--resume FILE] [--curve CSV]\n"
                "       train_autoencoder --evaluate MODEL [--networks N] [--batch B] [--points P] [--seed S]\n"
                "                         [--record FILE] [--save-model FILE]\n",
                why);
@@ -74,6 +75,7 @@ arguments parse(int argc, char** argv) {
     else if (flag == "--recipe") a.recipe = value();
     else if (flag == "--minutes") a.minutes = minutes(value());
     else if (flag == "--steps") a.steps = whole(value(), UINT64_MAX);
+    else if (flag == "--checkpoint-every") a.checkpoint_every = whole(value(), UINT64_MAX);
     else if (flag == "--seed") a.seed = a.eval_seed = whole(value(), UINT64_MAX);
     else if (flag == "--networks") a.networks = static_cast<int>(whole(value(), INT_MAX));
     else if (flag == "--points") a.points = static_cast<int>(whole(value(), INT_MAX));
@@ -97,7 +99,7 @@ autoencoder_options model_options(const std::string& recipe) {
 trainer_options training_options(const arguments& a) {
   trainer_options o{.seed = a.seed, .steps = a.steps, .max_seconds = a.minutes * 60.0, .evaluate_every = 1000,
                     .evaluation = {.networks = 128, .batch = 16, .seed = 0xC0FFEEULL}, .checkpoint_path = a.checkpoint,
-                    .checkpoint_every = 1000};
+                    .checkpoint_every = a.checkpoint_every};
   if (a.recipe == "swatnn") {
     o.generator.mixed_depths = true;
     o.warmup_steps = std::min<std::uint64_t>(1000, a.steps / 10);
@@ -148,7 +150,9 @@ int main(int argc, char** argv) try {
               ae.parameters().size(), a.recipe.c_str(), static_cast<unsigned long long>(a.steps),
               a.minutes > 0 ? (" or " + std::to_string(a.minutes) + " minutes").c_str() : "");
   progress_bar bar;
-  const auto summary = trainer.run(bar);
+  stop_on_non_finite guard;  // a NaN / Inf loss or gradient stops the run (training_error) before it is applied or
+                             // saved: the last checkpoint written stays the last good one
+  const auto summary = trainer.run(bar, guard);
   save_model(ae, a.out);
   std::printf("trained %llu steps in %.1f s; model written to %s\n", static_cast<unsigned long long>(summary.steps),
               summary.seconds, a.out.c_str());
