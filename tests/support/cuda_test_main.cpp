@@ -1,5 +1,6 @@
-// tests/cuda/main.cu: the doctest main of test_cuda. Without a CUDA device it prints one line and exits with 77,
-// which ctest (SKIP_RETURN_CODE 77) reports as skipped: never a failure, never a pass that tested nothing.
+// tests/support/cuda_test_main.cpp: the doctest main of test_cuda (tests/cuda/*.cu), compiled by the host compiler.
+// Without a CUDA device it prints one line and exits with 77, which ctest (SKIP_RETURN_CODE 77) reports as skipped:
+// never a failure, never a pass that tested nothing.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 

@@ -87,11 +87,12 @@ __global__ void accumulate_periodic_rows(T* p, const T* d, index pn, index repea
   }
 }
 
-// y (cols x rows) = x^T (x rows x cols), through a 32 x 33 shared tile; blockDim (32, 8).
+// y (cols x rows) = x^T (x rows x cols), through a 32 x 33 shared tile; blockDim (32, 8); blockIdx.x picks the
+// 32-row tile (rows may be many), blockIdx.y the 32-column tile.
 template <class T>
 __global__ void transpose(T* y, const T* x, index rows, index cols) {
   __shared__ T tile[32][33];
-  const index c0 = blockIdx.x * 32, r0 = blockIdx.y * 32;
+  const index r0 = blockIdx.x * static_cast<index>(32), c0 = blockIdx.y * static_cast<index>(32);
   for (int k = threadIdx.y; k < 32; k += 8) {
     const index r = r0 + k, c = c0 + threadIdx.x;
     if (r < rows && c < cols) tile[k][threadIdx.x] = x[r * cols + c];
@@ -182,7 +183,11 @@ void transpose(Y&& y, const X& x) {
                       shape_text(x.rows(), x.cols()) + "; Y must be X's columns x X's rows");
   }
   if (x.rows() == 0 || x.cols() == 0) return;
-  const dim3 grid(static_cast<unsigned>((x.cols() + 31) / 32), static_cast<unsigned>((x.rows() + 31) / 32));
+  if ((x.cols() + 31) / 32 > 65535) {
+    throw shape_error("swatnn::cuda::transpose: X has " + std::to_string(x.cols()) +
+                      " columns, more than the kernel's 65535 x 32; transpose it in column blocks");
+  }
+  const dim3 grid(static_cast<unsigned>((x.rows() + 31) / 32), static_cast<unsigned>((x.cols() + 31) / 32));
   kernels::transpose<<<grid, dim3(32, 8)>>>(y.data(), x.data(), x.rows(), x.cols());
   check_launch("transpose kernel");
 }
