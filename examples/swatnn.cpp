@@ -64,6 +64,10 @@ struct arguments {
                "usage: swatnn search --cornn NAME [options]\n"
                "       swatnn search --train FILE [--test FILE] --target COLUMN [options]\n"
                "       swatnn cornn --all [--functions A,B,...] [--csv FILE] [--markdown FILE] [--jobs J] [options]\n"
+               "       swatnn compare --all|--functions A,B,...|--train FILE --target COLUMN [--methods swat,staged,darts-admm]\n"
+               "              [--budgets 10,20,30,50] [--plots DIR] [--staged-depths 1,2] [--staged-widths 4,7]\n"
+               "              [--darts-iterations 1000] [--csv FILE] [--markdown FILE] [--jobs J] [options]\n"
+               "       swatnn compare --summarize CSV [--markdown FILE] [--plots DIR] [--methods ...] [--budgets ...]\n"
                "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
                "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
                "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --prune-to N (0: no budget)\n"
@@ -75,7 +79,7 @@ struct arguments {
 }
 
 arguments parse(int argc, char** argv) {
-  if (argc < 2) usage("give a command: search or cornn");
+  if (argc < 2) usage("give a command: search, cornn or compare");
   arguments a;
   a.command = argv[1];
   if (a.command != "search" && a.command != "cornn") usage("unknown command '" + a.command + "'");
@@ -168,8 +172,8 @@ double mse(const sparse_network<spec>& net, const data::split& s) {
   return static_cast<double>((net.predict(s.x) - s.y).squaredNorm()) / static_cast<double>(s.y.size());
 }
 
-outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
-  const auto start = std::chrono::steady_clock::now();
+// The latent search with the command's options (shared by `search`, `cornn` and `compare`).
+search_result<spec, float> run_search(ae_type& ae, const arguments& a, const data::dataset& d) {
   auto regs = regularizers{smooth_l0{.weight = a.l0, .sharpness = 20}, l1{.weight = a.l1},
                            mask_separation{.weight = a.mask_separation}, neuron_count{.weight = a.neuron_count}};
   latent_search search(ae, regs, adam{},
@@ -179,21 +183,32 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
                         .selection_tolerance = a.selection_tolerance,
                         .max_parameters = a.max_parameters});
   progress_bar bar({.mode = a.quiet ? progress_mode::never : progress_mode::automatic});
-  const auto result = search.run(d.train, d.validation, bar);
+  return search.run(d.train, d.validation, bar);
+}
+
+// The fine-tuning and selection of the candidates with the command's options (no budget).
+tuned_selection_options tuning_options(const arguments& a) {
+  tuned_selection_options options{.tolerance = a.selection_tolerance};
+  auto given = [](int value, int fallback) { return value >= 0 ? value : fallback; };
+  options.tune.max_iterations = given(a.tune_iterations, options.tune.max_iterations);
+  options.tune.patience = given(a.tune_patience, options.tune.patience);
+  options.lm.max_iterations = given(a.lm_iterations, options.lm.max_iterations);
+  options.lm.patience = given(a.lm_patience, options.lm.patience);
+  if (a.tune_method == "lm") options.method = fine_tuner::levenberg_marquardt;
+  if (a.tune_method == "adam+lm") options.method = fine_tuner::adam_then_levenberg_marquardt;
+  return options;
+}
+
+outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = run_search(ae, a, d);
   outcome o;
   o.name = d.name;
   o.found = result.best();
   o.test_mse = mse(o.found.network, d.test);
   o.final_network = o.found.network;
   if (a.fine_tune) {
-    tuned_selection_options options{.tolerance = a.selection_tolerance};
-    auto given = [](int value, int fallback) { return value >= 0 ? value : fallback; };
-    options.tune.max_iterations = given(a.tune_iterations, options.tune.max_iterations);
-    options.tune.patience = given(a.tune_patience, options.tune.patience);
-    options.lm.max_iterations = given(a.lm_iterations, options.lm.max_iterations);
-    options.lm.patience = given(a.lm_patience, options.lm.patience);
-    if (a.tune_method == "lm") options.method = fine_tuner::levenberg_marquardt;
-    if (a.tune_method == "adam+lm") options.method = fine_tuner::adam_then_levenberg_marquardt;
+    tuned_selection_options options = tuning_options(a);
     options.max_parameters = a.prune_to;
     const auto selection = fine_tune_candidates(result, d.train, d.validation, options);
     o.final_network = selection.best().tuned.net;
@@ -255,7 +270,10 @@ std::vector<std::string> split_names(const std::string& list) {
 }
 }  // namespace
 
+#include "compare_command.hpp"  // swatnn compare: the search against the staged baselines
+
 int main(int argc, char** argv) try {
+  if (argc >= 2 && std::string(argv[1]) == "compare") return compare_main(argc, argv);
   const arguments a = parse(argc, argv);
   const std::filesystem::path model = a.model.empty() ? default_model_path() : std::filesystem::path(a.model);
   ae_type ae;
