@@ -40,14 +40,14 @@ fi
 echo "build: ok, test_cuda and bench_cuda with $("$nvcc_bin" --version | grep -o 'release [0-9.]*') in $(($(date +%s) - start)) s"
 
 set +e
-ctest --test-dir "$build" -L cuda --output-on-failure > "$logs/ctest.log" 2>&1
+ctest --test-dir "$build" -L cuda -V > "$logs/ctest.log" 2>&1   # -V: the test's own output, skipped or not
 ctest_rc=$?
 set -e
 summary=$(grep -o 'test cases:.*' "$logs/ctest.log" | tail -n 1)
 assertions=$(grep -o 'assertions:.*' "$logs/ctest.log" | tail -n 1)
 if grep -q 'test_cuda: SKIPPED' "$logs/ctest.log"; then
   echo "tests: SKIPPED: $(grep -o 'no CUDA device.*' "$logs/ctest.log" | head -n 1)"
-elif [[ $ctest_rc == 0 ]]; then
+elif [[ $ctest_rc == 0 && -n $summary ]] && grep -q '| *0 failed' <<< "$summary"; then
   echo "tests: PASSED ($summary; $assertions)"
 else
   echo "tests: FAILED ($summary; $assertions); failures from $logs/ctest.log:"
@@ -70,7 +70,7 @@ awk '
     if (name == "") return
     if (err != "") printf "bench %s: not run (%s)\n", name, err
     else {
-      line = sprintf("bench %s: %.3f ms, %.3f TFLOP/s", name, ms, tflops)
+      line = sprintf("bench %s: %.3f ms, %.4g TFLOP/s", name, ms, tflops)
       if (peak != "") line = line sprintf(", %.1f %% of peak", peak)
       if (mallocs != "") line = line sprintf(", %g cudaMalloc/step", mallocs)
       print line
@@ -79,7 +79,7 @@ awk '
   }
   function value(s) { sub(/^[^:]*:[ ]*/, "", s); sub(/,[ ]*$/, "", s); gsub(/"/, "", s); return s }
   /"benchmarks"/ { inside = 1 }
-  inside && /^[ ]*"name":/ { flush(); name = value($0) }
+  inside && /^[ ]*"name":/ { flush(); name = value($0); sub(/\/manual_time$/, "", name) }
   inside && /"error_message":/ { err = value($0) }
   inside && /^[ ]*"ms":/ { ms = value($0) }
   inside && /"TFLOP\/s":/ { tflops = value($0) }
