@@ -15,7 +15,10 @@
 // rounds, fine-tuned between them (search/prune.hpp), so the search's best networks are not lost to the budget.
 // `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
 // the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
+// Output paths are checked before any work; SIGINT stops the searches at their next iteration, writes what was
+// found so far (marked partial) and exits 130 (docs/reliability.md).
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
@@ -25,6 +28,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -37,26 +41,15 @@
 
 #include <swatnn/swatnn.hpp>
 
+#include "swatnn_args.hpp"  // arguments, parse (strict numbers), check_outputs
+
 namespace {
 using namespace swatnn;
 using ae_type = swat_small_autoencoder<>;
 using spec = paper_spec;
 
-struct arguments {
-  std::string command, cornn, train, test, target = "-1", model, json, header, dot, csv, markdown, functions;
-  bool all = false, fine_tune = true, quiet = false;
-  int restarts = 4;
-  int jobs = 0;                                     // cornn: functions run at a time; 0 = one per hardware thread
-  int max_parameters = 0;                           // 0: no budget
-  int prune_to = 0;                                 // > 0: candidates over it are pruned to it before fine-tuning
-  std::string tune_method = "adam";                // fine-tuning of every candidate: adam, lm or adam+lm
-  int tune_iterations = -1, tune_patience = -1;     // Adam's; -1: the default (2000 / 200)
-  int lm_iterations = -1, lm_patience = -1;         // Levenberg-Marquardt's; -1: the default (500 / 50)
-  std::uint64_t iterations = 8001, seed = 0;
-  double l0 = 1e-6, l1 = 1e-5, neuron_count = 1e-3, mask_separation = 0.4;
-  double selection_tolerance = 0.05;  // the smallest network within (1 + this) x the best validation MSE
-  double neuron_sharpness_start = 0;   // > 0: the neuron gate's sharpness ramps from this to 200 while annealing
-};
+using swatnn_cli::arguments;
+using swatnn_cli::parse;
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
@@ -78,77 +71,19 @@ struct arguments {
   std::exit(2);
 }
 
-arguments parse(int argc, char** argv) {
-  if (argc < 2) usage("give a command: search, cornn or compare");
-  arguments a;
-  a.command = argv[1];
-  if (a.command != "search" && a.command != "cornn") usage("unknown command '" + a.command + "'");
-  for (int i = 2; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage("missing value after " + flag);
-      return argv[++i];
-    };
-    auto number = [&](double& out) {
-      const std::string v = value();
-      try {
-        out = std::stod(v);
-      } catch (const std::exception&) {
-        usage(flag + " takes a number, got '" + v + "'");
-      }
-    };
-    auto integer = [&](auto& out) {
-      const std::string v = value();
-      std::size_t used = 0;
-      long long parsed = 0;
-      try {
-        parsed = std::stoll(v, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != v.size() || parsed < 0) usage(flag + " takes a whole number >= 0, got '" + v + "'");
-      out = static_cast<std::remove_reference_t<decltype(out)>>(parsed);
-    };
-    if (flag == "--cornn") a.cornn = value();
-    else if (flag == "--train") a.train = value();
-    else if (flag == "--test") a.test = value();
-    else if (flag == "--target") a.target = value();
-    else if (flag == "--model") a.model = value();
-    else if (flag == "--json") a.json = value();
-    else if (flag == "--header") a.header = value();
-    else if (flag == "--dot") a.dot = value();
-    else if (flag == "--csv") a.csv = value();
-    else if (flag == "--markdown") a.markdown = value();
-    else if (flag == "--functions") a.functions = value();
-    else if (flag == "--all") a.all = true;
-    else if (flag == "--no-fine-tune") a.fine_tune = false;
-    else if (flag == "--quiet") a.quiet = true;
-    else if (flag == "--restarts") integer(a.restarts);
-    else if (flag == "--jobs") integer(a.jobs);
-    else if (flag == "--max-parameters") integer(a.max_parameters);
-    else if (flag == "--prune-to") integer(a.prune_to);
-    else if (flag == "--tune-method") a.tune_method = value();
-    else if (flag == "--tune-iterations") integer(a.tune_iterations);
-    else if (flag == "--tune-patience") integer(a.tune_patience);
-    else if (flag == "--lm-iterations") integer(a.lm_iterations);
-    else if (flag == "--lm-patience") integer(a.lm_patience);
-    else if (flag == "--iterations") integer(a.iterations);
-    else if (flag == "--seed") integer(a.seed);
-    else if (flag == "--l0") number(a.l0);
-    else if (flag == "--l1") number(a.l1);
-    else if (flag == "--neuron-count") number(a.neuron_count);
-    else if (flag == "--mask-separation") number(a.mask_separation);
-    else if (flag == "--selection-tolerance") number(a.selection_tolerance);
-    else if (flag == "--neuron-sharpness-start") number(a.neuron_sharpness_start);
-    else usage("unknown option " + flag);
-  }
-  if (a.tune_method != "adam" && a.tune_method != "lm" && a.tune_method != "adam+lm")
-    usage("--tune-method takes adam, lm or adam+lm, got '" + a.tune_method + "'");
-  if (a.prune_to > 0 && !a.fine_tune) usage("--prune-to prunes while fine-tuning; it cannot go with --no-fine-tune");
-  if (a.command == "search" && a.cornn.empty() == a.train.empty()) usage("search needs exactly one of --cornn or --train");
-  if (a.command == "cornn" && !a.all && a.functions.empty()) usage("cornn needs --all or --functions A,B,...");
-  return a;
+// SIGINT: the first one stops the running searches at their next iteration; what was found so far is
+// written, marked partial, and the command exits 130. A second SIGINT ends the process at once.
+std::atomic<bool> interrupted{false};
+void on_interrupt(int) {
+  interrupted.store(true);
+  std::signal(SIGINT, SIG_DFL);
 }
+struct stop_on_interrupt {  // a search callback: stop when interrupted
+  template <class Info>
+  bool step(const Info&) const {
+    return interrupted.load();
+  }
+};
 
 data::dataset load_data(const arguments& a, const std::string& cornn_name) {
   if (!cornn_name.empty()) return cornn::load(cornn_name);
@@ -163,6 +98,7 @@ data::dataset load_data(const arguments& a, const std::string& cornn_name) {
 
 struct outcome {
   std::string name;
+  bool partial = false;          // interrupted (SIGINT): the search's pick where it stopped, not fine-tuned
   search_candidate<spec> found;  // the search's own pick, before fine-tuning
   double test_mse = 0, tuned_train = 0, tuned_validation = 0, tuned_test = 0, seconds = 0;
   sparse_network<spec> final_network;  // the fine-tuned pick (the search's pick with --no-fine-tune)
@@ -183,7 +119,8 @@ search_result<spec, float> run_search(ae_type& ae, const arguments& a, const dat
                         .selection_tolerance = a.selection_tolerance,
                         .max_parameters = a.max_parameters});
   progress_bar bar({.mode = a.quiet ? progress_mode::never : progress_mode::automatic});
-  return search.run(d.train, d.validation, bar);
+  stop_on_interrupt stop;
+  return search.run(d.train, d.validation, bar, stop);
 }
 
 // The fine-tuning and selection of the candidates with the command's options (no budget).
@@ -207,7 +144,8 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
   o.found = result.best();
   o.test_mse = mse(o.found.network, d.test);
   o.final_network = o.found.network;
-  if (a.fine_tune) {
+  o.partial = interrupted.load();
+  if (a.fine_tune && !o.partial) {
     tuned_selection_options options = tuning_options(a);
     options.max_parameters = a.prune_to;
     const auto selection = fine_tune_candidates(result, d.train, d.validation, options);
@@ -255,7 +193,7 @@ void print_summary(const outcome& o, bool fine_tuned) {
 void export_all(const outcome& o, const arguments& a, const data::dataset& d) {
   if (!a.json.empty())
     save_json(o.final_network, a.json,
-              network_metadata{.name = o.name, .train_mse = o.tuned_train, .validation_mse = o.tuned_validation,
+              network_metadata{.name = o.partial ? o.name + " (partial: interrupted)" : o.name, .train_mse = o.tuned_train, .validation_mse = o.tuned_validation,
                                .test_mse = o.tuned_test, .input_scaling = d.input_scaler, .label_scaling = d.label_scaler});
   if (!a.header.empty()) export_cpp_header(o.final_network, a.header);
   if (!a.dot.empty()) export_dot(o.final_network, a.dot);
@@ -275,6 +213,8 @@ std::vector<std::string> split_names(const std::string& list) {
 int main(int argc, char** argv) try {
   if (argc >= 2 && std::string(argv[1]) == "compare") return compare_main(argc, argv);
   const arguments a = parse(argc, argv);
+  swatnn_cli::check_outputs(a);  // an unwritable output fails now, not after the search
+  std::signal(SIGINT, on_interrupt);
   const std::filesystem::path model = a.model.empty() ? default_model_path() : std::filesystem::path(a.model);
   ae_type ae;
   load_model(ae, model);
@@ -282,8 +222,13 @@ int main(int argc, char** argv) try {
   if (a.command == "search") {
     const auto d = load_data(a, a.cornn);
     const auto o = run_one(ae, a, d);
-    print_summary(o, a.fine_tune);
+    print_summary(o, a.fine_tune && !o.partial);
     export_all(o, a, d);
+    if (o.partial) {
+      std::fprintf(stderr, "swatnn: interrupted: the search's pick where it stopped was written (partial, not "
+                           "fine-tuned)\n");
+      return 130;
+    }
     return 0;
   }
 
@@ -293,6 +238,7 @@ int main(int argc, char** argv) try {
   const std::size_t jobs = std::min<std::size_t>(names.size(), a.jobs > 0 ? static_cast<std::size_t>(a.jobs) : hardware);
   std::vector<outcome> outcomes(names.size());
   std::vector<std::exception_ptr> failures(names.size());
+  std::vector<char> started(names.size(), 0);  // finished (or interrupted) searches
   std::atomic<std::size_t> next{0};
   std::mutex print;
   const auto start = std::chrono::steady_clock::now();
@@ -302,12 +248,14 @@ int main(int argc, char** argv) try {
     omp_set_num_threads(1);
 #endif
     for (std::size_t k; (k = next.fetch_add(1)) < names.size();) {
+      if (interrupted.load()) break;  // functions not started are left out
       try {
         outcomes[k] = run_one(model, a, cornn::load(names[k]));
       } catch (...) {
         failures[k] = std::current_exception();
         continue;
       }
+      started[k] = 1;
       const auto& o = outcomes[k];
       const std::lock_guard lock(print);
       std::printf("%-18s depth %d  neurons %2d  params %3d  test MSE %.4g -> %.4g (fine-tuned)  %.1f s\n",
@@ -332,29 +280,51 @@ int main(int argc, char** argv) try {
   for (const auto& f : failures)
     if (f) std::rethrow_exception(f);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%zu functions in %.1f s\n", outcomes.size(), total);
+  std::size_t finished = 0;
+  for (std::size_t k = 0; k < names.size(); ++k) finished += started[k] && !outcomes[k].partial;
+  std::printf("%zu functions in %.1f s\n", finished, total);
+  auto write = [](const std::string& path, const std::string& text) {
+    io::write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
+  };
   if (!a.csv.empty()) {
-    std::ofstream csv(a.csv);
+    std::ostringstream csv;
     // depth, active_neurons, nonzero_parameters and tuned_*: the final (fine-tuned) pick; search_*: the search's own
     // pick before fine-tuning (another network when the tuned selection chose another candidate)
     csv << "function,depth,active_neurons,nonzero_parameters,search_depth,search_parameters,search_train_mse,"
-           "search_validation_mse,search_test_mse,tuned_train_mse,tuned_validation_mse,tuned_test_mse,seconds\n";
-    for (const auto& o : outcomes)
+           "search_validation_mse,search_test_mse,tuned_train_mse,tuned_validation_mse,tuned_test_mse,seconds,status\n";
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      if (!started[k]) continue;
+      const auto& o = outcomes[k];
       csv << '"' << o.name << "\"," << o.final_network.depth << ',' << o.final_network.active_neurons() << ','
           << o.final_network.nonzero_parameters() << ',' << o.found.network.depth << ','
           << o.found.network.nonzero_parameters() << ',' << o.found.train_mse << ',' << o.found.validation_mse << ','
           << o.test_mse << ',' << o.tuned_train << ',' << o.tuned_validation << ',' << o.tuned_test << ',' << o.seconds
-          << '\n';
+          << ',' << (o.partial ? "partial" : "complete") << '\n';
+    }
+    write(a.csv, csv.str());
   }
   if (!a.markdown.empty()) {
-    std::ofstream md(a.markdown);
+    std::ostringstream md;
     md << "| function | depth | neurons | params | test MSE (search) | test MSE (fine-tuned) |\n|---|---|---|---|---|---|\n";
-    for (const auto& o : outcomes)
-      md << "| " << o.name << " | " << o.final_network.depth << " | " << o.final_network.active_neurons() << " | "
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      if (!started[k]) continue;
+      const auto& o = outcomes[k];
+      md << "| " << o.name << (o.partial ? " (partial)" : "") << " | " << o.final_network.depth << " | " << o.final_network.active_neurons() << " | "
          << o.final_network.nonzero_parameters() << " | " << o.test_mse << " | " << o.tuned_test << " |\n";
+    }
+    write(a.markdown, md.str());
+  }
+  if (interrupted.load()) {
+    std::fprintf(stderr, "swatnn: interrupted: %zu of %zu functions finished; the outputs hold them and the "
+                         "interrupted ones (status partial)\n", finished, names.size());
+    return 130;
   }
   return 0;
+} catch (const swatnn_cli::usage_error& e) {
+  usage(e.what());
 } catch (const std::exception& e) {
-  std::fprintf(stderr, "swatnn: %s\n", e.what());
+  std::string message = e.what();
+  if (message.rfind("swatnn: ", 0) == 0) message.erase(0, 8);  // one prefix, not "swatnn: swatnn:"
+  std::fprintf(stderr, "swatnn: %s\n", message.c_str());
   return 1;
 }
