@@ -133,7 +133,7 @@ case $case in
     ;;
   kill_resume_training)
     # the same short training run uninterrupted, and SIGKILLed after its first checkpoint then resumed
-    small=(--recipe paper --steps 120 --checkpoint-every 10 --seed 3 --networks 16 --points 50 --batch 8)
+    small=(--recipe paper --steps 40 --checkpoint-every 5 --seed 3 --networks 16 --points 50 --batch 8)
     run 0 "$train" --out "$work/straight.swt" --checkpoint "$work/straight.ckpt" "${small[@]}"
     "$train" --out "$work/killed.swt" --checkpoint "$work/killed.ckpt" "${small[@]}" >"$work/out" 2>&1 &
     pid=$!
