@@ -22,7 +22,7 @@
 //   add(Z, X, Y)                            Z = X + Y
 //   add_periodic_rows(Z, X, P)              Z.row(r) = X.row(r) + P.row(r % P.rows())
 //   accumulate_periodic_rows(P, D)          P.row(i) += sum over b of D.row(b P.rows() + i)
-//   copy(Y, X), transpose(Y, X), set_zero(M)
+//   copy(Y, X), transpose(Y, X), set_zero(M) (M also a vector: the parameter buffer zeroes its gradients)
 //   layer_norm_forward(X, gamma, beta, eps, Xhat, rstd, Y)   per row: Xhat = (x - mean) rstd, Y = Xhat gamma + beta
 //   layer_norm_backward(DY, Xhat, rstd, gamma, dgamma, dbeta, accumulate_parameters, DX)
 //   gelu_forward(X, Tanh, Y), gelu_backward(X, Tanh, DY, DX)    tanh approximation (nn/gelu.hpp)
@@ -74,7 +74,8 @@ concept has_products = requires(typename B::template row_matrix<T>& m, const typ
 
 template <class B, class T>
 concept has_elementwise = requires(typename B::template row_matrix<T>& m, const typename B::template row_matrix<T>& a,
-                                   typename B::template block<T> blk, typename B::template const_block<T> cblk) {
+                                   typename B::template block<T> blk, typename B::template const_block<T> cblk,
+                                   typename B::template vector<T>& v) {
   B::add_row_vector(m, cblk);
   B::accumulate_column_sums(blk, a);
   B::add(m, a, a);
@@ -83,6 +84,7 @@ concept has_elementwise = requires(typename B::template row_matrix<T>& m, const 
   B::copy(m, a);
   B::transpose(m, cblk);
   B::set_zero(m);
+  B::set_zero(v);
 };
 
 template <class B, class T>

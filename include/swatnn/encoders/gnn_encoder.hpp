@@ -8,7 +8,8 @@
 //     h <- h + present * MLP_k(LN_k([h, fwd, bwd])),  MLP = Linear(3H -> F), GELU, Linear(F -> H)
 //   readout: token r = [h(0, r) | ... | h(MaxDepth-1, r) | h(input 0..) | h(output 0..)]  (absent layers are 0)
 //            latent = LayerNorm(Linear(token)),  (MaxDepth + Inputs + Outputs) H -> dim.
-// Hand-written backward; gradients reach every parameter and every token cell the graph reads. Symmetry: one
+// Hand-written backward; gradients reach every parameter and every token cell the graph reads. The linear layers,
+// layer norms and GELUs run through the backend; the message passing itself is host code (host backends only). Symmetry: one
 // permutation of the hidden neurons of every layer (a function-preserving relabelling) permutes the latent's
 // token rows the same way; a permutation of one layer alone permutes that layer's node states.
 // See docs/encoders.md.
@@ -58,6 +59,10 @@ struct gnn_encoder {
 
   template <network_spec_type S, class T, class Backend>
   class model {
+    static_assert(Backend::host_accessible,
+                  "swatnn::gnn_encoder: its message passing (the gathers and scatters over each network's graph) runs "
+                  "on host memory; use transformer_encoder with a backend whose memory the host cannot read");
+
    public:
     using matrix_type = typename Backend::template row_matrix<T>;
     using vector_type = typename Backend::template vector<T>;

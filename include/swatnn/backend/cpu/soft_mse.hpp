@@ -1,13 +1,13 @@
 // swatnn/backend/cpu/soft_mse.hpp: the CPU backend's soft_mse (network/soft_mse.hpp), the latent search's data
 // term in one fused pass: the soft evaluation of a batch of decoded networks (the model of network/soft_eval.hpp),
-// each network's MSE against the targets, and d MSE / d tokens. It equals soft_eval's forward, then backward from dL/dy = 2 (y - target) / (N Outputs), but
-// the points go through every layer forward and back one tile of `tile` points at a time: a tile's activations
-// (a few tens of KB) stay in the core's caches, where soft_eval keeps points x neurons workspaces that at 3750
-// points outgrow them. Per-tile sums are accumulated in double. Switched-off neurons and activations whose softmax
-// weight underflows are skipped as in soft_eval; subnormal floats are flushed to zero
-// (backend/cpu/flush_denormals.hpp).
-// Parallel across networks (OpenMP) with a fixed summation order per network, so results do not depend on the
-// thread count; the workspace is sized on the first call for a shape and reused, so later calls allocate nothing.
+// each network's MSE against the targets, and d MSE / d tokens. It equals soft_eval's forward, then backward from
+// dL/dy = 2 (y - target) / (N Outputs), but the points go through every layer forward and back one tile of `tile`
+// points at a time: a tile's activations (a few tens of KB) stay in the core's caches, where soft_eval keeps
+// points x neurons workspaces that at 3750 points outgrow them. Per-tile sums are accumulated in double.
+// Switched-off neurons and activations whose softmax weight underflows are skipped as in soft_eval; subnormal
+// floats are flushed to zero (backend/cpu/flush_denormals.hpp). Parallel across networks (OpenMP) with a fixed
+// summation order per network, so results do not depend on the thread count; the workspace is sized on the first
+// call for a shape and reused, so later calls allocate nothing.
 #pragma once
 
 #include <algorithm>
