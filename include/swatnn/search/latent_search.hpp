@@ -26,7 +26,6 @@
 #include <utility>
 #include <vector>
 
-#include <boost/hana/for_each.hpp>
 
 #include <swatnn/backend/backend.hpp>
 #include <swatnn/data/dataset.hpp>
@@ -321,28 +320,37 @@ class latent_search {
   }
 
   // Extracts every latent's discrete network at the current iterate (the decoded matrices of this iteration) and
-  // keeps it when it fits the parameter budget (if any) and its validation MSE beats the latent's best so far.
+  // keeps it when it fits the parameter budget (if any) and its validation MSE beats the latent's best so far. The
+  // levels run through the backend's level loop like the search steps, so every product of the scoring runs on one
+  // level's thread and the result does not depend on the thread count.
   void score(search_result<S, T>& result, std::uint64_t it) {
-    int i = 0;
-    boost::hana::for_each(Levels::as_tuple(), [&](auto depth_c) {
-      constexpr int depth = decltype(depth_c)::value;
-      const row_matrix& decoded = ae_->template decode<depth>(latents_[i]);
-      for (int b = 0; b < options_.restarts; ++b) {
-        auto net = extract(view<const T>(decoded, b, depth), thresholds_[index(i, b)]);
-        if (options_.max_parameters > 0 && net.nonzero_parameters() > options_.max_parameters) continue;
-        const double val = mean_squared_error(net.predict(x_validation_), y_validation_);
-        auto& c = result.candidates[index(i, b)];
-        if (std::isfinite(val) && val < c.validation_mse) {
-          c.iteration = it;
-          c.validation_mse = val;
-          c.train_mse = mean_squared_error(net.predict(x_train_), y_train_);
-          c.active_neurons = net.active_neurons();
-          c.nonzero_parameters = net.nonzero_parameters();
-          c.network = std::move(net);
-        }
+    constexpr auto scorers = level_scorers(std::make_index_sequence<levels>{});
+    Backend::template for_each_level<levels>([&](int i) { (this->*scorers[i])(i, result, it); });
+  }
+
+  using score_function = void (latent_search::*)(int, search_result<S, T>&, std::uint64_t);
+  template <std::size_t... I>
+  static constexpr std::array<score_function, levels> level_scorers(std::index_sequence<I...>) {
+    return {&latent_search::template score_level<Levels::depths[I]>...};
+  }
+
+  template <int Depth>
+  void score_level(int i, search_result<S, T>& result, std::uint64_t it) {
+    const row_matrix& decoded = ae_->template decode<Depth>(latents_[i]);
+    for (int b = 0; b < options_.restarts; ++b) {
+      auto net = extract(view<const T>(decoded, b, Depth), thresholds_[index(i, b)]);
+      if (options_.max_parameters > 0 && net.nonzero_parameters() > options_.max_parameters) continue;
+      const double val = mean_squared_error(net.predict(x_validation_), y_validation_);
+      auto& c = result.candidates[index(i, b)];
+      if (std::isfinite(val) && val < c.validation_mse) {
+        c.iteration = it;
+        c.validation_mse = val;
+        c.train_mse = mean_squared_error(net.predict(x_train_), y_train_);
+        c.active_neurons = net.active_neurons();
+        c.nonzero_parameters = net.nonzero_parameters();
+        c.network = std::move(net);
       }
-      ++i;
-    });
+    }
   }
 
   static double mean_squared_error(const matrix& prediction, const matrix& y) {
