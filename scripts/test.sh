@@ -10,7 +10,7 @@ build=${1:-build-test}
 scripts/install-deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release ${SWATNN_CMAKE_ARGS:-}
 cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
+ctest --test-dir "$build" --output-on-failure -j"$(nproc)" | tee "$build/ctest.log"
 
 if [[ ${SWATNN_TEST_SANITIZE:-1} != 0 ]]; then
   # Not run here: deploy (builds a consumer without our flags) and headers_compile_alone (compiles, runs nothing).
@@ -46,3 +46,6 @@ elif [[ -n $nvcc_bin ]]; then
 else
   echo "CUDA pass not run: no nvcc on PATH or in /usr/local/cuda/bin (the CUDA Toolkit 13 builds swatnn::cuda)"
 fi
+
+# The main suite's closing line once more, last: the passes above end with their own (smaller) test runs.
+echo "main suite ($build): $(grep -E 'tests passed, [0-9]+ tests failed out of' "$build/ctest.log" | tail -n 1)"
