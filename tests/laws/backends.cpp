@@ -74,7 +74,8 @@ data::split make_split(int n) {
 double max_relative_difference(std::span<const double> a, std::span<const double> b) {
   if (a.size() != b.size()) return 1e300;
   double worst = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1.0, std::abs(b[i])));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1.0, std::abs(b[i])));
   return worst;
 }
 
@@ -189,15 +190,9 @@ TEST_CASE("docs/backends.md: the user-written backend drives the latent search o
 
 TEST_CASE("docs/backends.md shows exactly the example compiled here") {
   namespace t = swatnn::test;
-  const auto source = t::lines_of(t::source_dir() / "tests" / "laws" / "backends.cpp");
-  const auto doc = t::lines_of(t::source_dir() / "docs" / "backends.md");
-  const auto from_source = t::without_blank_edge_lines(
-      t::lines_between(source, "// [docs/backends.md example begin]", "// [docs/backends.md example end]"));
-  const auto from_doc =
-      t::without_blank_edge_lines(t::lines_between(doc, "<!-- example begin -->", "<!-- example end -->"));
-  REQUIRE(!from_source.empty());
-  std::vector<std::string> fenced{"```cpp"};
-  fenced.insert(fenced.end(), from_source.begin(), from_source.end());
-  fenced.push_back("```");
-  CHECK(from_doc == fenced);
+  const auto e = t::marked_example_of(t::source_dir() / "tests" / "laws" / "backends.cpp",
+                                      "// [docs/backends.md example begin]", "// [docs/backends.md example end]",
+                                      t::source_dir() / "docs" / "backends.md");
+  REQUIRE(!e.code.empty());
+  CHECK(e.doc == e.fenced);
 }

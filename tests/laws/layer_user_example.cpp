@@ -85,16 +85,9 @@ TEST_CASE("a user-written layer passes the layer laws") {
 
 TEST_CASE("docs/layers.md shows exactly the example compiled here") {
   namespace t = swatnn::test;
-  const auto source = t::lines_of(t::source_dir() / "tests" / "laws" / "layer_user_example.cpp");
-  const auto doc = t::lines_of(t::source_dir() / "docs" / "layers.md");
-  const auto from_source = t::without_blank_edge_lines(
-      t::lines_between(source, "// [docs/layers.md example begin]", "// [docs/layers.md example end]"));
-  const auto from_doc =
-      t::without_blank_edge_lines(t::lines_between(doc, "<!-- example begin -->", "<!-- example end -->"));
-  REQUIRE(!from_source.empty());
-  // the doc wraps the code in a ```cpp fence
-  std::vector<std::string> fenced{"```cpp"};
-  fenced.insert(fenced.end(), from_source.begin(), from_source.end());
-  fenced.push_back("```");
-  CHECK(from_doc == fenced);
+  const auto e = t::marked_example_of(t::source_dir() / "tests" / "laws" / "layer_user_example.cpp",
+                                      "// [docs/layers.md example begin]", "// [docs/layers.md example end]",
+                                      t::source_dir() / "docs" / "layers.md");
+  REQUIRE(!e.code.empty());
+  CHECK(e.doc == e.fenced);
 }

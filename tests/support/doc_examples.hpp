@@ -88,6 +88,25 @@ inline std::vector<std::string> without_blank_edge_lines(std::vector<std::string
   return lines;
 }
 
+// The two sides of a "the document shows exactly the example compiled here" check: the lines of `source` between
+// the marker lines `open` and `close` (without blank edge lines), and the region of `doc` between
+// "<!-- example begin -->" and "<!-- example end -->", which must be that code in a ```cpp fence.
+struct marked_example {
+  std::vector<std::string> code;    // from the source
+  std::vector<std::string> fenced;  // the same code between "```cpp" and "```"
+  std::vector<std::string> doc;     // from the document
+};
+inline marked_example marked_example_of(const std::filesystem::path& source, const std::string& open,
+                                        const std::string& close, const std::filesystem::path& doc) {
+  marked_example e;
+  e.code = without_blank_edge_lines(lines_between(lines_of(source), open, close));
+  e.fenced.push_back("```cpp");
+  e.fenced.insert(e.fenced.end(), e.code.begin(), e.code.end());
+  e.fenced.push_back("```");
+  e.doc = without_blank_edge_lines(lines_between(lines_of(doc), "<!-- example begin -->", "<!-- example end -->"));
+  return e;
+}
+
 // The ```cpp block of a Markdown document that follows a marker line.
 struct doc_code_block {
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
