@@ -1,4 +1,4 @@
-// Tests for swatnn/data/table.hpp and swatnn/data/dataset.hpp: target selection, splits, scaling kept,
+// Tests for swatnn/data/table.hpp and swatnn/data/dataset.hpp: target and input selection, splits, scaling kept,
 // option checks and the model-input check.
 #include <doctest/doctest.h>
 
@@ -51,6 +51,33 @@ TEST_CASE("dataset: target chosen by name, index or from the end") {
   CHECK(select_target(t, 1).target_name == "b");
   CHECK(select_target(t, -3).target_name == "a");
   CHECK(select_target(t, std::string("b")).target_name == "b");
+}
+
+TEST_CASE("dataset: input columns chosen by name or index, in the order given (select_columns)") {
+  table t = make_table();
+  t.columns = {"a", "b", "y"};
+  const auto picked = select_columns(t, {"b", 0}, "y");
+  CHECK(picked.input_names == std::vector<std::string>{"b", "a"});
+  CHECK(picked.target_name == "y");
+  REQUIRE(picked.x.cols() == 2);
+  CHECK(picked.x(5, 0) == t.values(5, 1));
+  CHECK(picked.x(5, 1) == t.values(5, 0));
+  CHECK(picked.y(7) == t.values(7, 2));
+  const auto one = select_columns(t, {"a"}, -1);  // a column left out
+  CHECK(one.input_names == std::vector<std::string>{"a"});
+  CHECK(one.x.cols() == 1);
+  CHECK(select_columns(t, {}, "a").input_names == std::vector<std::string>{"b", "y"});  // empty: all but the target
+  CHECK(message_of([&] { (void)select_columns(t, {"a", "z"}, "y"); }).find("no column named 'z'") != std::string::npos);
+  CHECK(message_of([&] { (void)select_columns(t, {5}, "y"); }).find("input column index 5 does not exist") !=
+        std::string::npos);
+  CHECK(message_of([&] { (void)select_columns(t, {"a", "y"}, "y"); })
+            .find("column index 2 ('y') is chosen as an input and as the target") != std::string::npos);
+  CHECK(message_of([&] { (void)select_columns(t, {"a", 0}, "y"); }).find("chosen twice") != std::string::npos);
+  CHECK_THROWS_AS(select_columns(t, {"a", "a"}, "y"), swatnn::value_error);
+  // only the chosen columns must be finite: a NaN in a column left out is not read
+  t.values(3, 1) = NAN;
+  CHECK_NOTHROW(select_columns(t, {"a"}, "y"));
+  CHECK(message_of([&] { (void)select_columns(t, {"a", "b"}, "y"); }).find("column index 1 ('b')") != std::string::npos);
 }
 
 TEST_CASE("dataset: a target that does not exist names the file and the columns") {

@@ -85,7 +85,8 @@ inline std::vector<std::string> default_column_names(std::size_t count) {
   return names;
 }
 
-inline std::size_t resolve_column(const table& t, const column_ref& ref) {
+// The column `ref` names; `role` ("target", "input") says which in the message when it does not exist.
+inline std::size_t resolve_column(const table& t, const column_ref& ref, const char* role = "target") {
   const std::size_t count = t.columns.size();
   if (ref.name()) {
     for (std::size_t c = 0; c < count; ++c) {
@@ -97,7 +98,7 @@ inline std::size_t resolve_column(const table& t, const column_ref& ref) {
   const long long index = ref.index();
   const long long n = static_cast<long long>(count);
   if (index >= n || index < -n) {
-    throw value_error(t.source + ": target column index " + std::to_string(index) + " does not exist; the file has " +
+    throw value_error(t.source + ": " + role + " column index " + std::to_string(index) + " does not exist; the file has " +
                       std::to_string(count) + " columns (valid indices 0.." + std::to_string(n - 1) +
                       ", or -1..-" + std::to_string(n) + " from the end)");
   }
@@ -105,9 +106,11 @@ inline std::size_t resolve_column(const table& t, const column_ref& ref) {
 }
 }  // namespace detail
 
-// Checks a table (at least two columns, at least `minimum_rows` rows, unique column names, every value
-// finite), then splits it into inputs (every other column, in file order) and the target column.
-inline labelled select_target(const table& t, const column_ref& target = {}) {
+// Checks a table (at least two columns, at least `minimum_rows` rows, unique column names, every value of the
+// chosen columns finite), then splits it into the inputs and the target: `inputs` are the input columns in the
+// order given (by name or index, as `target`), or, when empty, every column but the target in file order. A
+// column chosen twice, or chosen as an input and as the target, is a value_error.
+inline labelled select_columns(const table& t, const std::vector<column_ref>& inputs, const column_ref& target = {}) {
   const std::size_t cols = static_cast<std::size_t>(t.values.cols());
   const std::size_t rows = static_cast<std::size_t>(t.values.rows());
   if (t.columns.size() != cols) {
@@ -130,24 +133,43 @@ inline labelled select_target(const table& t, const column_ref& target = {}) {
       }
     }
   }
+  const std::size_t target_column = detail::resolve_column(t, target, "target");
+  std::vector<std::size_t> input_columns;
+  if (inputs.empty()) {
+    for (std::size_t c = 0; c < cols; ++c)
+      if (c != target_column) input_columns.push_back(c);
+  } else {
+    for (const auto& ref : inputs) {
+      const std::size_t c = detail::resolve_column(t, ref, "input");
+      if (c == target_column) {
+        throw value_error(t.source + ": " + detail::column_label(c, t.columns) +
+                          " is chosen as an input and as the target");
+      }
+      for (const std::size_t earlier : input_columns) {
+        if (earlier == c) throw value_error(t.source + ": " + detail::column_label(c, t.columns) + " is chosen twice as an input");
+      }
+      input_columns.push_back(c);
+    }
+  }
+  std::vector<char> chosen(cols, 0);  // the columns whose values must be finite
+  chosen[target_column] = 1;
+  for (const std::size_t c : input_columns) chosen[c] = 1;
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t c = 0; c < cols; ++c) {
       const double v = t.values(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c));
-      if (!std::isfinite(v)) {
+      if (chosen[c] && !std::isfinite(v)) {
         throw data_error(t.source + ": " + t.locate_row(r) + ", " + detail::column_label(c, t.columns) +
                          ": value " + detail::number(v) + " is not finite (NaN and Inf are not allowed)");
       }
     }
   }
-  const std::size_t target_column = detail::resolve_column(t, target);
 
   labelled out;
   out.source = t.source;
   out.target_name = t.columns[target_column];
-  out.x.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols - 1));
+  out.x.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(input_columns.size()));
   Eigen::Index input = 0;
-  for (std::size_t c = 0; c < cols; ++c) {
-    if (c == target_column) continue;
+  for (const std::size_t c : input_columns) {
     out.input_names.push_back(t.columns[c]);
     out.x.col(input++) = t.values.col(static_cast<Eigen::Index>(c));
   }
@@ -156,5 +178,8 @@ inline labelled select_target(const table& t, const column_ref& target = {}) {
   for (std::size_t r = 0; r < rows; ++r) out.rows[r] = r;
   return out;
 }
+
+// select_columns with every column but the target as an input, in file order.
+inline labelled select_target(const table& t, const column_ref& target = {}) { return select_columns(t, {}, target); }
 
 }  // namespace swatnn::data
