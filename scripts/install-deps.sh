@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages swatnn builds and tests with (skips what is already installed).
 set -euo pipefail
 packages=(cmake make g++ libeigen3-dev xtensor-dev libboost-dev doctest-dev libbenchmark-dev
+          libcli11-dev                # the swatnn command's command line (CLI11)
           clang-14 libfuzzer-14-dev   # clang + libFuzzer: the fuzz harnesses (scripts/fuzz.sh)
           gnuplot-nox libxml2-utils)  # swatnn compare --plots (SVG), and its test's XML check
 missing=()
