@@ -1,5 +1,6 @@
-// Checkpoints: round trip, resume equivalence, and every failure mode (truncated, bit flip anywhere,
-// foreign, newer version, other configuration, scalar type), plus atomic replacement under SIGKILL.
+// Checkpoints: round trip, resume equivalence, files written before CRC-32 moved to Boost.CRC (fixtures and the
+// shipped model), and every failure mode (truncated, bit flip anywhere, foreign, newer version, other configuration,
+// scalar type), plus atomic replacement under SIGKILL.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -21,6 +22,8 @@
 #include <swatnn/io/checkpoint.hpp>
 #include <swatnn/io/crc32.hpp>
 #include <swatnn/optim/adam.hpp>
+
+#include "support/doc_examples.hpp"
 
 using namespace swatnn;
 namespace fs = std::filesystem;
@@ -72,6 +75,82 @@ TEST_CASE("crc32: standard check value") {
   io::crc32 incremental;
   incremental.update(std::as_bytes(std::span("1234", 4))).update(std::as_bytes(std::span("56789", 5)));
   CHECK(incremental.value() == 0xCBF43926u);
+}
+
+TEST_CASE("crc32: Boost.CRC equals the bitwise definition (reflected 0xEDB88320), whole and in pieces") {
+  auto reference = [](const std::vector<char>& bytes) {
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (const char b : bytes) {
+      c ^= static_cast<unsigned char>(b);
+      for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+  };
+  std::mt19937 rng(3);
+  for (std::size_t n : {0, 1, 2, 3, 7, 8, 255, 256, 1000, 4099}) {
+    std::vector<char> bytes(n);
+    for (char& b : bytes) b = static_cast<char>(rng());
+    const auto all = std::as_bytes(std::span<const char>(bytes));
+    CHECK(io::crc32_of(all) == reference(bytes));
+    const std::size_t cut = n / 3;
+    CHECK(io::crc32{}.update(all.first(cut)).update(all.subspan(cut)).value() == reference(bytes));
+  }
+}
+
+namespace {
+// The configuration text of a checkpoint file (offset 32: u64 length, then the bytes; little-endian).
+std::string configuration_of(const fs::path& p) {
+  const std::vector<char> bytes = read_bytes(p);
+  REQUIRE(bytes.size() >= 40);
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[32 + static_cast<std::size_t>(i)]);
+  REQUIRE(n <= bytes.size() - 40);
+  return std::string(bytes.data() + 40, static_cast<std::size_t>(n));
+}
+}  // namespace
+
+TEST_CASE("checkpoint: files written with the former table-driven CRC-32 load, and saving them again gives the same bytes") {
+  const fs::path data = test::source_dir() / "tests" / "io" / "data";  // written before Boost.CRC
+  temp_dir dir("old_files");
+  {
+    const fs::path old = data / "v1_float_adam.ckpt";
+    const std::string config_text = "fixture_model{dim=8};scales<1,2>";
+    const checkpoint<float> c = load_checkpoint<float>(old, config_text);
+    std::vector<float> params, moments;
+    for (int i = 0; i < 257; ++i) {
+      volatile float product = 0.001f * static_cast<float>(i);  // the generator's rounding (no fused multiply-add)
+      params.push_back(product - 0.125f);
+    }
+    for (int i = 0; i < 514; ++i) moments.push_back(0.5f / static_cast<float>(i + 1));
+    CHECK(c.parameters == params);
+    REQUIRE(c.optimizer.has_value());
+    CHECK(c.optimizer->step == 42);
+    CHECK(c.optimizer->moments == moments);
+    CHECK(c.rng_state == "5489 1 2 3");
+    save_checkpoint<float>(dir.path / "again.ckpt",
+                           {.configuration = c.configuration, .parameters = c.parameters,
+                            .optimizer = optimizer_snapshot_view<float>{.step = c.optimizer->step, .moments = c.optimizer->moments},
+                            .rng_state = c.rng_state});
+    CHECK(read_bytes(dir.path / "again.ckpt") == read_bytes(old));
+  }
+  {
+    const fs::path old = data / "v1_double.ckpt";
+    const checkpoint<double> c = load_checkpoint<double>(old, "fixture_model{dim=2}");
+    CHECK(c.parameters == std::vector<double>{1.0 / 3.0, -2.5, 1e-300, 7.0});
+    CHECK_FALSE(c.optimizer.has_value());
+    save_checkpoint<double>(dir.path / "again_double.ckpt", {.configuration = c.configuration, .parameters = c.parameters});
+    CHECK(read_bytes(dir.path / "again_double.ckpt") == read_bytes(old));
+  }
+  {
+    // the shipped autoencoder (models/swat_small.swt, written by the former CRC-32): checksums verified on load
+    const fs::path model = test::source_dir() / "models" / "swat_small.swt";
+    const checkpoint<float> c = load_checkpoint<float>(model, configuration_of(model));
+    CHECK(c.parameters.size() > 100000);
+    REQUIRE_FALSE(c.optimizer.has_value());
+    save_checkpoint<float>(dir.path / "model.swt",
+                           {.configuration = c.configuration, .parameters = c.parameters, .rng_state = c.rng_state});
+    CHECK(read_bytes(dir.path / "model.swt") == read_bytes(model));
+  }
 }
 
 TEST_CASE("checkpoint: round trip of parameters, optimizer state and RNG state, float and double") {
