@@ -70,10 +70,12 @@ int main(int argc, char** argv) {
   put(root / "npy" / "zero_rows.npy", std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(zero.size()) + '\0' + zero);
   put(root / "npy" / "header_length_ffffffff.npy", std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff", 12));
 
-  // network JSON: a fixed network with metadata, a random deeper one
+  // network JSON: a fixed network with metadata (column names included), a random deeper one (v1_fixed.json and
+  // v1_random.json, the same two as written by the former hand-written writer, are kept in the corpus, not written)
   const auto scaling = data::minmax_scaler::from_bounds(std::vector<double>{-1.0, 0.0}, std::vector<double>{2.0, 5.0});
   put(root / "json" / "fixed.json",
-      to_json(test_export::fixed_network(), network_metadata{.name = "seed", .train_mse = 0.5, .input_scaling = scaling}));
+      to_json(test_export::fixed_network(), network_metadata{.name = "seed", .train_mse = 0.5, .input_scaling = scaling,
+                                                             .input_names = {"x1", "x/2"}, .target_names = {"y"}}));
   put(root / "json" / "random.json", to_json(test_export::random_network<paper_spec, float>(7)));
 
   // checkpoints (mode byte 0: as is; 1: the harness repairs size and checksums; 3: as double)

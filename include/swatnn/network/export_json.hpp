@@ -1,9 +1,9 @@
 // swatnn/network/export_json.hpp: save and load a found sparse_network as JSON (schema
-// "swatnn.sparse_network" version 1, see docs/export.md), with optional metadata (name, errors, scalings).
-// Numbers are written as the shortest text that reads back to the same value (std::to_chars), so a loaded
-// network predicts bit-identical values. The reader is our own and strict (RFC 8259 grammar, no comments,
-// no trailing commas, no duplicate or unknown keys): every problem is a data_error naming the field and the
-// line and column. No dependency beyond the standard library (Boost.JSON needs a compiled library in 1.74).
+// "swatnn.sparse_network" version 1, see docs/export.md), with optional metadata (name, errors, scalings, the
+// input and target column names). Parsing, string escaping and number printing are nlohmann-json's; a SAX
+// handler keeps the reader strict (RFC 8259, no comments, no duplicate keys, nesting <= 64) and each number's
+// literal text, so float32 files read back bit-exactly. Every problem is a data_error naming the source and
+// the field as a JSON pointer, e.g. `net.json: /layers/1/weights/3/0: expected a number, found a string`.
 #pragma once
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -22,8 +23,11 @@
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <swatnn/data/scaling.hpp>
 #include <swatnn/error.hpp>
@@ -40,12 +44,14 @@ inline constexpr int json_format_version = 1;
 // Optional facts stored next to the network. Scalings are min-max maps to [-1, 1] (data::minmax_scaler):
 // the network sees input_scaling.transform(x) and its outputs map back with label_scaling.inverse(y).
 struct network_metadata {
-  std::string name;                      // empty: not written
-  std::optional<double> train_mse;       // errors in the units the network was trained in
-  std::optional<double> validation_mse;
-  std::optional<double> test_mse;
-  std::optional<data::minmax_scaler> input_scaling;  // S::inputs columns
-  std::optional<data::minmax_scaler> label_scaling;  // S::outputs columns
+  std::string name{};                      // empty: not written
+  std::optional<double> train_mse{};       // errors in the units the network was trained in
+  std::optional<double> validation_mse{};
+  std::optional<double> test_mse{};
+  std::optional<data::minmax_scaler> input_scaling{};  // S::inputs columns
+  std::optional<data::minmax_scaler> label_scaling{};  // S::outputs columns
+  std::vector<std::string> input_names{};   // empty, or one per network input (data::dataset::input_names)
+  std::vector<std::string> target_names{};  // empty, or one per network output ({data::dataset::target_name})
 
   friend bool operator==(const network_metadata&, const network_metadata&) = default;
 };
@@ -59,52 +65,70 @@ struct json_model {
 
 namespace detail::json {
 
-// ---------------------------------------------------------------------------------------------------------
-// Writing
+// Insertion-ordered documents; the float type decides how nlohmann-json prints numbers (shortest text that
+// reads back to the same float or double). Reading always uses `value` (double) plus each number's literal.
+template <class F>
+using document = nlohmann::basic_json<nlohmann::ordered_map, std::vector, std::string, bool, std::int64_t,
+                                      std::uint64_t, F>;
+using value = document<double>;
 
-template <class V>
-inline std::string number_text(V value) {
+inline constexpr std::size_t max_nesting = 64;
+
+// ---------------------------------------------------------------------------------------------------------
+// Writing: nlohmann-json prints scalars; the layout (arrays of scalars on one line, so a weight matrix reads
+// row by row) is ours.
+
+template <class J>
+bool all_scalars(const J& v) {
+  return std::all_of(v.begin(), v.end(), [](const J& e) { return e.is_primitive(); });
+}
+
+template <class J>
+void print_inline(const J& v, std::string& out) {
+  if (v.is_primitive()) {
+    out += v.dump();
+    return;
+  }
+  out += v.is_array() ? '[' : '{';
+  bool first = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (!first) out += ", ";
+    first = false;
+    if (v.is_object()) out += J(it.key()).dump() + ": ";
+    print_inline(it.value(), out);
+  }
+  out += v.is_array() ? ']' : '}';
+}
+
+template <class J>
+void print(const J& v, std::string& out, std::size_t indent) {
+  if (!v.is_structured() || v.empty() || (v.is_array() && all_scalars(v))) return print_inline(v, out);
+  if (v.is_object() && std::all_of(v.begin(), v.end(), [](const J& e) { return e.is_primitive() || (e.is_array() && all_scalars(e)); })) {
+    std::string line;
+    print_inline(v, line);
+    if (indent + line.size() <= 100) {
+      out += line;
+      return;
+    }
+  }
+  out += v.is_array() ? "[\n" : "{\n";
+  bool first = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (!first) out += ",\n";
+    first = false;
+    out.append(indent + 2, ' ');
+    if (v.is_object()) out += J(it.key()).dump() + ": ";
+    print(it.value(), out, indent + 2);
+  }
+  out += '\n';
+  out.append(indent, ' ');
+  out += v.is_array() ? ']' : '}';
+}
+
+inline std::string number_text(double value) {
   char buffer[64];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, result.ptr);
-}
-
-inline std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char hex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
-          out += hex[static_cast<unsigned char>(c) & 0xF];
-        } else {
-          out += c;  // UTF-8 bytes pass through unchanged
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
-template <class Range>
-inline std::string number_array(const Range& values) {
-  std::string out = "[";
-  bool first = true;
-  for (const auto v : values) {
-    if (!first) out += ", ";
-    first = false;
-    out += number_text(v);
-  }
-  return out + "]";
 }
 
 inline void check_finite_metadata(const std::optional<double>& value, const char* field) {
@@ -113,388 +137,261 @@ inline void check_finite_metadata(const std::optional<double>& value, const char
                       "; JSON has no non-finite numbers (leave it empty instead)");
 }
 
-inline std::string scaling_text(const data::minmax_scaler& s, int expected_columns, const char* field) {
+// A string for the document; value_error if it is not UTF-8 (JSON text is UTF-8, nlohmann-json refuses it).
+inline value checked_string(const std::string& text, const std::string& field) {
+  value v = text;
+  try {
+    (void)v.dump();
+  } catch (const value::exception&) {
+    throw value_error("swatnn::to_json: metadata " + field + " is not valid UTF-8");
+  }
+  return v;
+}
+
+inline value names_value(const std::vector<std::string>& names, int expected, const char* field) {
+  if (static_cast<int>(names.size()) != expected)
+    throw shape_error(std::string("swatnn::to_json: metadata ") + field + " has " + std::to_string(names.size()) +
+                      " names, the network has " + std::to_string(expected));
+  value out = value::array();
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out.push_back(checked_string(names[i], std::string(field) + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+inline value scaling_value(const data::minmax_scaler& s, int expected_columns, const char* field) {
   if (static_cast<int>(s.columns()) != expected_columns)
     throw shape_error(std::string("swatnn::to_json: metadata ") + field + " has " + std::to_string(s.columns()) +
                       " columns, the network has " + std::to_string(expected_columns));
-  std::vector<double> lower, upper;
+  value lower = value::array(), upper = value::array();
   for (std::size_t c = 0; c < s.columns(); ++c) {
     lower.push_back(s.lower(c));
     upper.push_back(s.upper(c));
   }
-  return "{\"kind\": \"minmax_to_unit_interval\", \"lower\": " + number_array(lower) +
-         ", \"upper\": " + number_array(upper) + "}";
+  value out = value::object();
+  out["kind"] = "minmax_to_unit_interval";
+  out["lower"] = std::move(lower);
+  out["upper"] = std::move(upper);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Reading: a small DOM with positions, then a schema walk that names fields.
+// Reading: nlohmann-json's parser drives this SAX handler, which builds the document, refuses duplicate keys and
+// deep nesting, and records the literal text of every number that is not a plain integer (keyed by its JSON
+// pointer), so the schema walk converts it with std::from_chars to exactly the requested type.
 
-struct value {
-  enum class kind { null, boolean, number, string, array, object };
-  kind type = kind::null;
-  bool boolean = false;
-  std::string text;              // number: the literal as written; string: the decoded content
-  std::vector<value> items;      // array elements, or object values
-  std::vector<std::string> keys;  // object keys (same order as items)
-  int line = 1;
-  int column = 1;
-};
-
-inline const char* kind_name(value::kind k) {
-  switch (k) {
-    case value::kind::null: return "null";
-    case value::kind::boolean: return "a boolean";
-    case value::kind::number: return "a number";
-    case value::kind::string: return "a string";
-    case value::kind::array: return "an array";
-    case value::kind::object: return "an object";
+// A JSON pointer (RFC 6901) one level down.
+inline std::string child(const std::string& pointer, std::string_view key) {
+  std::string out = pointer + "/";
+  for (const char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
   }
-  return "?";
+  return out;
 }
+inline std::string child(const std::string& pointer, std::size_t index) { return pointer + "/" + std::to_string(index); }
 
-class parser {
+class sax_builder final : public nlohmann::json_sax<value> {
  public:
-  parser(std::string_view text, std::string source) : text_(text), source_(std::move(source)) {}
+  explicit sax_builder(std::string source) : source_(std::move(source)) {}
 
-  value parse_document() {
-    skip_space();
-    value root = parse_value(0);
-    skip_space();
-    if (pos_ != text_.size()) fail("unexpected text after the end of the JSON document");
-    return root;
+  value root;
+  std::unordered_map<std::string, std::string> literals;  // pointer -> number text (non-integers, and "-0")
+
+  bool null() override { return insert(value(nullptr)), true; }
+  bool boolean(bool v) override { return insert(value(v)), true; }
+  bool number_integer(number_integer_t v) override {
+    if (v == 0) literals[pointer()] = "-0";  // a signed token that is zero: "-0", whose sign a float keeps
+    return insert(value(v)), true;
+  }
+  bool number_unsigned(number_unsigned_t v) override { return insert(value(v)), true; }
+  bool number_float(number_float_t v, const string_t& text) override {
+    literals[pointer()] = text;
+    return insert(value(v)), true;
+  }
+  bool string(string_t& v) override { return insert(value(std::move(v))), true; }
+  bool binary(binary_t&) override { return false; }  // never produced by the JSON parser
+  bool start_object(std::size_t) override { return open(value::object()); }
+  bool key(string_t& k) override {
+    frame& f = frames_.back();
+    if (f.node->contains(k)) fail(child(pointer_of_frames(frames_.size() - 1), k), "duplicate key \"" + k + "\"");
+    f.key = std::move(k);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(value::array()); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t position, const std::string& last_token, const value::exception& e) override {
+    if (e.id == 406)  // out_of_range.406: a number beyond double's range; nlohmann gives no line for it
+      throw data_error(source_ + ": byte " + std::to_string(position) + ": malformed JSON: the number " + last_token +
+                       " is not a finite float64");
+    // nlohmann's text: "[json.exception.parse_error.101] parse error at line 2, column 13: syntax error ..."
+    std::string what = e.what();
+    if (const auto end = what.find("] "); what.rfind("[json.exception.", 0) == 0 && end != std::string::npos)
+      what.erase(0, end + 2);
+    if (what.rfind("parse error at ", 0) == 0) what.erase(0, 15);
+    const auto colon = what.find(": ");
+    if (what.rfind("line ", 0) == 0 && colon != std::string::npos)
+      throw data_error(source_ + ": " + what.substr(0, colon) + ": malformed JSON" + what.substr(colon));
+    throw data_error(source_ + ": malformed JSON: " + what);
   }
 
  private:
-  static constexpr int max_nesting = 64;
+  struct frame {
+    value* node;
+    std::string key;  // objects: the key of the member being read
+  };
 
-  [[noreturn]] void fail(const std::string& what) const {
-    throw data_error(source_ + ": line " + std::to_string(line_) + ", column " + std::to_string(column_) +
-                     ": malformed JSON: " + what);
-  }
-
-  bool at_end() const { return pos_ >= text_.size(); }
-  char peek() const { return text_[pos_]; }
-  void advance() {
-    if (text_[pos_] == '\n') {
-      ++line_;
-      column_ = 1;
-    } else {
-      ++column_;
-    }
-    ++pos_;
-  }
-  void skip_space() {
-    while (!at_end() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) advance();
-  }
-  void expect(char c, const char* context) {
-    if (at_end()) fail(std::string("the text ends where '") + c + "' was expected " + context);
-    if (peek() != c) fail(std::string("found '") + peek() + "' where '" + c + "' was expected " + context);
-    advance();
-  }
-  bool starts_with(std::string_view word) const { return text_.substr(pos_, word.size()) == word; }
-  void literal(std::string_view word) {
-    for (std::size_t i = 0; i < word.size(); ++i) advance();
+  [[noreturn]] void fail(const std::string& pointer, const std::string& what) const {
+    throw data_error(source_ + ": " + (pointer.empty() ? std::string("(document)") : pointer) + ": malformed JSON: " +
+                     what);
   }
 
-  value parse_value(int depth) {
-    if (depth > max_nesting) fail("nesting deeper than " + std::to_string(max_nesting) + " levels");
-    if (at_end()) fail("the text ends where a value was expected");
-    value v;
-    v.line = line_;
-    v.column = column_;
-    const char c = peek();
-    if (c == '{') {
-      parse_object(v, depth);
-    } else if (c == '[') {
-      parse_array(v, depth);
-    } else if (c == '"') {
-      v.type = value::kind::string;
-      v.text = parse_string();
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      v.type = value::kind::number;
-      v.text = parse_number();
-    } else if (starts_with("true")) {
-      v.type = value::kind::boolean;
-      v.boolean = true;
-      literal("true");
-    } else if (starts_with("false")) {
-      v.type = value::kind::boolean;
-      literal("false");
-    } else if (starts_with("null")) {
-      literal("null");
-    } else if (starts_with("NaN") || starts_with("Infinity") || starts_with("inf") || starts_with("nan")) {
-      fail("non-finite numbers (NaN, Infinity) are not allowed in JSON");
-    } else {
-      fail(std::string("unexpected character '") + c + "' where a value was expected");
+  // The pointer of the current child of frames_[depth - 1] (depth 0: the document). An array's current child
+  // is its last element, except in the innermost array, where it is the one about to be inserted.
+  std::string pointer_of_frames(std::size_t depth) const {
+    std::string p;
+    for (std::size_t i = 0; i < depth; ++i) {
+      const frame& f = frames_[i];
+      p = f.node->is_array() ? child(p, f.node->size() - (i + 1 == frames_.size() ? 0 : 1)) : child(p, f.key);
     }
-    return v;
+    return p;
+  }
+  // The pointer of the value about to be inserted.
+  std::string pointer() const { return pointer_of_frames(frames_.size()); }
+
+  value* insert(value&& v) {
+    if (frames_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    value& parent = *frames_.back().node;
+    if (parent.is_array()) {
+      parent.push_back(std::move(v));
+      return &parent.back();
+    }
+    value& slot = parent[frames_.back().key];
+    slot = std::move(v);
+    return &slot;
+  }
+  bool open(value&& container) {
+    if (frames_.size() >= max_nesting) fail("", "nesting deeper than " + std::to_string(max_nesting) + " levels");
+    value* node = insert(std::move(container));
+    frames_.push_back({node, {}});
+    return true;
+  }
+  bool close() {
+    frames_.pop_back();
+    return true;
   }
 
-  void parse_object(value& v, int depth) {
-    v.type = value::kind::object;
-    advance();  // {
-    skip_space();
-    if (!at_end() && peek() == '}') {
-      advance();
-      return;
-    }
-    for (;;) {
-      skip_space();
-      if (at_end() || peek() != '"') fail("expected a quoted key in an object");
-      const int key_line = line_, key_column = column_;
-      std::string key = parse_string();
-      for (const auto& existing : v.keys)
-        if (existing == key) {
-          line_ = key_line;
-          column_ = key_column;
-          fail("duplicate key \"" + key + "\"");
-        }
-      skip_space();
-      expect(':', "after an object key");
-      skip_space();
-      v.items.push_back(parse_value(depth + 1));
-      v.keys.push_back(std::move(key));
-      skip_space();
-      if (at_end()) fail("the text ends inside an object (missing '}')");
-      if (peek() == ',') {
-        advance();
-        skip_space();
-        if (!at_end() && peek() == '}') fail("trailing comma before '}'");
-        continue;
-      }
-      expect('}', "to close an object (or ',' before the next member)");
-      return;
-    }
-  }
-
-  void parse_array(value& v, int depth) {
-    v.type = value::kind::array;
-    advance();  // [
-    skip_space();
-    if (!at_end() && peek() == ']') {
-      advance();
-      return;
-    }
-    for (;;) {
-      skip_space();
-      v.items.push_back(parse_value(depth + 1));
-      skip_space();
-      if (at_end()) fail("the text ends inside an array (missing ']')");
-      if (peek() == ',') {
-        advance();
-        skip_space();
-        if (!at_end() && peek() == ']') fail("trailing comma before ']'");
-        continue;
-      }
-      expect(']', "to close an array (or ',' before the next element)");
-      return;
-    }
-  }
-
-  unsigned hex4() {
-    unsigned code = 0;
-    for (int i = 0; i < 4; ++i) {
-      if (at_end()) fail("the text ends inside a \\u escape");
-      const char h = peek();
-      code <<= 4;
-      if (h >= '0' && h <= '9') code |= static_cast<unsigned>(h - '0');
-      else if (h >= 'a' && h <= 'f') code |= static_cast<unsigned>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') code |= static_cast<unsigned>(h - 'A' + 10);
-      else fail("a \\u escape needs four hexadecimal digits");
-      advance();
-    }
-    return code;
-  }
-
-  static void append_utf8(std::string& out, unsigned code) {
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (code >> 18));
-      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    }
-  }
-
-  std::string parse_string() {
-    advance();  // opening quote
-    std::string out;
-    for (;;) {
-      if (at_end()) fail("the text ends inside a string (missing closing '\"')");
-      const char c = peek();
-      if (c == '"') {
-        advance();
-        return out;
-      }
-      if (static_cast<unsigned char>(c) < 0x20) fail("a control character inside a string must be escaped");
-      if (c != '\\') {
-        out += c;
-        advance();
-        continue;
-      }
-      advance();
-      if (at_end()) fail("the text ends inside an escape sequence");
-      const char e = peek();
-      advance();
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          unsigned code = hex4();
-          if (code >= 0xD800 && code <= 0xDBFF) {
-            if (!starts_with("\\u")) fail("a high surrogate \\u escape must be followed by a low surrogate");
-            advance();
-            advance();
-            const unsigned low = hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail("invalid low surrogate in a \\u escape");
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-          } else if (code >= 0xDC00 && code <= 0xDFFF) {
-            fail("a lone low surrogate in a \\u escape");
-          }
-          append_utf8(out, code);
-          break;
-        }
-        default: fail(std::string("unknown escape '\\") + e + "'");
-      }
-    }
-  }
-
-  std::string parse_number() {
-    const std::size_t start = pos_;
-    auto digit = [&] { return !at_end() && peek() >= '0' && peek() <= '9'; };
-    if (peek() == '-') advance();
-    if (!at_end() && (starts_with("Infinity") || starts_with("inf")))
-      fail("non-finite numbers (NaN, Infinity) are not allowed in JSON");
-    if (!digit()) fail("a digit must follow '-'");
-    if (peek() == '0') {
-      advance();
-      if (digit()) fail("a number must not have leading zeros");
-    } else {
-      while (digit()) advance();
-    }
-    if (!at_end() && peek() == '.') {
-      advance();
-      if (!digit()) fail("a digit must follow the decimal point");
-      while (digit()) advance();
-    }
-    if (!at_end() && (peek() == 'e' || peek() == 'E')) {
-      advance();
-      if (!at_end() && (peek() == '+' || peek() == '-')) advance();
-      if (!digit()) fail("a digit must follow the exponent marker");
-      while (digit()) advance();
-    }
-    return std::string(text_.substr(start, pos_ - start));
-  }
-
-  std::string_view text_;
   std::string source_;
-  std::size_t pos_ = 0;
-  int line_ = 1;
-  int column_ = 1;
+  std::vector<frame> frames_;
 };
 
-// Schema walk: every error names the source, the field path and the position of the offending value.
+inline const char* kind_name(const value& v) {
+  switch (v.type()) {
+    case value::value_t::null: return "null";
+    case value::value_t::boolean: return "a boolean";
+    case value::value_t::number_integer:
+    case value::value_t::number_unsigned:
+    case value::value_t::number_float: return "a number";
+    case value::value_t::string: return "a string";
+    case value::value_t::array: return "an array";
+    case value::value_t::object: return "an object";
+    default: return "something else";
+  }
+}
+
+// Schema walk: every error names the source and the field (JSON pointer).
 class reader {
  public:
-  explicit reader(std::string source) : source_(std::move(source)) {}
+  reader(std::string source, std::unordered_map<std::string, std::string> literals)
+      : source_(std::move(source)), literals_(std::move(literals)) {}
 
-  [[noreturn]] void fail(const value& v, const std::string& field, const std::string& what) const {
-    throw data_error(source_ + ": line " + std::to_string(v.line) + ", column " + std::to_string(v.column) +
-                     ": field '" + field + "': " + what);
+  [[noreturn]] void fail(const std::string& pointer, const std::string& what) const {
+    throw data_error(source_ + ": " + (pointer.empty() ? std::string("(document)") : pointer) + ": " + what);
   }
 
-  void expect_kind(const value& v, value::kind k, const std::string& field) const {
-    if (v.type != k)
-      fail(v, field, std::string("expected ") + kind_name(k) + ", found " + kind_name(v.type));
+  void expect_object(const value& v, const std::string& pointer) const {
+    if (!v.is_object()) fail(pointer, std::string("expected an object, found ") + kind_name(v));
   }
-
-  static std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-  }
-  static std::string index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
   // Rejects keys outside `allowed` (strict: a typo must not be silently ignored).
-  void allow_only(const value& object, const std::string& path, std::initializer_list<std::string_view> allowed) const {
-    for (std::size_t i = 0; i < object.keys.size(); ++i) {
-      bool known = false;
-      for (auto a : allowed) known = known || object.keys[i] == a;
-      if (!known) {
-        std::string list;
-        for (auto a : allowed) {
-          if (!list.empty()) list += ", ";
-          list += a;
-        }
-        fail(object.items[i], join(path, object.keys[i]), "unknown field (expected only: " + list + ")");
+  void allow_only(const value& object, const std::string& pointer, std::initializer_list<std::string_view> allowed) const {
+    for (auto it = object.begin(); it != object.end(); ++it) {
+      if (std::find(allowed.begin(), allowed.end(), it.key()) != allowed.end()) continue;
+      std::string list;
+      for (auto a : allowed) {
+        if (!list.empty()) list += ", ";
+        list += a;
       }
+      fail(child(pointer, it.key()), "unknown field (expected only: " + list + ")");
     }
   }
 
-  const value* find(const value& object, std::string_view key) const {
-    for (std::size_t i = 0; i < object.keys.size(); ++i)
-      if (object.keys[i] == key) return &object.items[i];
-    return nullptr;
+  static const value* find(const value& object, std::string_view key) {
+    const auto it = object.find(std::string(key));
+    return it == object.end() ? nullptr : &*it;
   }
 
-  const value& require(const value& object, const std::string& path, std::string_view key) const {
+  const value& require(const value& object, const std::string& pointer, std::string_view key) const {
     if (const value* v = find(object, key)) return *v;
-    fail(object, join(path, key), "missing");
+    fail(child(pointer, key), "missing");
   }
 
-  const value& array(const value& v, const std::string& field, std::size_t expected_length,
-                     const char* what) const {
-    expect_kind(v, value::kind::array, field);
-    if (v.items.size() != expected_length)
-      fail(v, field, "expected " + std::to_string(expected_length) + " entries (" + what + "), found " +
-                         std::to_string(v.items.size()));
+  const value& array(const value& v, const std::string& pointer, std::size_t expected_length, const char* what) const {
+    if (!v.is_array()) fail(pointer, std::string("expected an array, found ") + kind_name(v));
+    if (v.size() != expected_length)
+      fail(pointer, "expected " + std::to_string(expected_length) + " entries (" + what + "), found " +
+                        std::to_string(v.size()));
     return v;
+  }
+
+  std::string text_of(const value& v, const std::string& pointer) const {
+    const auto it = literals_.find(pointer);
+    return it != literals_.end() ? it->second : v.dump();
   }
 
   template <class V>
-  V number(const value& v, const std::string& field) const {
-    expect_kind(v, value::kind::number, field);
-    V out{};
-    const char* first = v.text.data();
-    const char* last = first + v.text.size();
-    const auto result = std::from_chars(first, last, out);
+  V number(const value& v, const std::string& pointer) const {
+    if (!v.is_number()) fail(pointer, std::string("expected a number, found ") + kind_name(v));
     if constexpr (std::is_integral_v<V>) {
-      if (result.ec != std::errc{} || result.ptr != last)
-        fail(v, field, "expected an integer, found " + v.text);
+      if (v.is_number_unsigned() && v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<V>::max()))
+        return static_cast<V>(v.get<std::uint64_t>());
+      if (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() >= std::numeric_limits<V>::min() &&
+          v.get<std::int64_t>() <= std::numeric_limits<V>::max())
+        return static_cast<V>(v.get<std::int64_t>());
+      fail(pointer, "expected an integer, found " + text_of(v, pointer));
     } else {
+      const auto it = literals_.find(pointer);
+      if (it == literals_.end()) {  // a plain integer literal: every int64 / uint64 converts (rounded to nearest)
+        return v.is_number_unsigned() ? static_cast<V>(v.get<std::uint64_t>()) : static_cast<V>(v.get<std::int64_t>());
+      }
+      const std::string& text = it->second;
+      V out{};
+      const auto result = std::from_chars(text.data(), text.data() + text.size(), out);
       if (result.ec == std::errc::result_out_of_range || (result.ec == std::errc{} && !std::isfinite(out)))
-        fail(v, field, "the number " + v.text + " is not a finite " +
-                           std::string(sizeof(V) == 4 ? "float32" : "float64") +
-                           " (it overflows, or underflows to zero)");
-      if (result.ec != std::errc{} || result.ptr != last) fail(v, field, "cannot read the number " + v.text);
+        fail(pointer, "the number " + text + " is not a finite " + std::string(sizeof(V) == 4 ? "float32" : "float64") +
+                          " (it overflows, or underflows to zero)");
+      if (result.ec != std::errc{} || result.ptr != text.data() + text.size())
+        fail(pointer, "cannot read the number " + text);
+      return out;
     }
-    return out;
   }
 
-  std::string string(const value& v, const std::string& field) const {
-    expect_kind(v, value::kind::string, field);
-    return v.text;
+  std::string string(const value& v, const std::string& pointer) const {
+    if (!v.is_string()) fail(pointer, std::string("expected a string, found ") + kind_name(v));
+    return v.get<std::string>();
   }
 
-  bool boolean(const value& v, const std::string& field) const {
-    expect_kind(v, value::kind::boolean, field);
-    return v.boolean;
+  bool boolean(const value& v, const std::string& pointer) const {
+    if (!v.is_boolean()) fail(pointer, std::string("expected a boolean, found ") + kind_name(v));
+    return v.get<bool>();
   }
 
-  activation activation_of(const value& v, const std::string& field) const {
-    const std::string name = string(v, field);
+  activation activation_of(const value& v, const std::string& pointer) const {
+    const std::string name = string(v, pointer);
     for (activation a : all_activations)
       if (activation_name(a) == name) return a;
     std::string list;
@@ -502,163 +399,173 @@ class reader {
       if (!list.empty()) list += ", ";
       list += activation_name(a);
     }
-    fail(v, field, "unknown activation \"" + name + "\" (expected one of: " + list + ")");
+    fail(pointer, "unknown activation \"" + name + "\" (expected one of: " + list + ")");
   }
 
-  std::optional<double> optional_double(const value& object, const std::string& path, std::string_view key) const {
-    if (const value* v = find(object, key)) return number<double>(*v, join(path, key));
+  std::optional<double> optional_double(const value& object, const std::string& pointer, std::string_view key) const {
+    if (const value* v = find(object, key)) return number<double>(*v, child(pointer, key));
     return std::nullopt;
   }
 
-  std::optional<data::minmax_scaler> scaling(const value& object, const std::string& path, std::string_view key,
+  std::vector<std::string> names(const value& object, const std::string& pointer, std::string_view key,
+                                 int expected, const char* what) const {
+    std::vector<std::string> out;
+    const value* v = find(object, key);
+    if (!v) return out;
+    const std::string p = child(pointer, key);
+    array(*v, p, static_cast<std::size_t>(expected), what);
+    for (std::size_t i = 0; i < v->size(); ++i) out.push_back(string((*v)[i], child(p, i)));
+    return out;
+  }
+
+  std::optional<data::minmax_scaler> scaling(const value& object, const std::string& pointer, std::string_view key,
                                              int columns) const {
     const value* v = find(object, key);
     if (!v) return std::nullopt;
-    const std::string field = join(path, key);
-    expect_kind(*v, value::kind::object, field);
-    allow_only(*v, field, {"kind", "lower", "upper"});
-    const value& kind = require(*v, field, "kind");
-    if (string(kind, join(field, "kind")) != "minmax_to_unit_interval")
-      fail(kind, join(field, "kind"), "unknown scaling \"" + kind.text + "\" (expected minmax_to_unit_interval)");
+    const std::string p = child(pointer, key);
+    expect_object(*v, p);
+    allow_only(*v, p, {"kind", "lower", "upper"});
+    const std::string kind = string(require(*v, p, "kind"), child(p, "kind"));
+    if (kind != "minmax_to_unit_interval")
+      fail(child(p, "kind"), "unknown scaling \"" + kind + "\" (expected minmax_to_unit_interval)");
     std::vector<double> lower, upper;
-    const value& lo = array(require(*v, field, "lower"), join(field, "lower"), static_cast<std::size_t>(columns),
-                            "one bound per column");
-    const value& hi = array(require(*v, field, "upper"), join(field, "upper"), static_cast<std::size_t>(columns),
-                            "one bound per column");
-    for (std::size_t c = 0; c < lo.items.size(); ++c) {
-      lower.push_back(number<double>(lo.items[c], index(join(field, "lower"), c)));
-      upper.push_back(number<double>(hi.items[c], index(join(field, "upper"), c)));
+    const auto n = static_cast<std::size_t>(columns);
+    const value& lo = array(require(*v, p, "lower"), child(p, "lower"), n, "one bound per column");
+    const value& hi = array(require(*v, p, "upper"), child(p, "upper"), n, "one bound per column");
+    for (std::size_t c = 0; c < n; ++c) {
+      lower.push_back(number<double>(lo[c], child(child(p, "lower"), c)));
+      upper.push_back(number<double>(hi[c], child(child(p, "upper"), c)));
     }
     try {
       return data::minmax_scaler::from_bounds(std::move(lower), std::move(upper));
     } catch (const error& e) {
-      fail(*v, field, e.what());
+      fail(p, e.what());
     }
   }
 
  private:
   std::string source_;
+  std::unordered_map<std::string, std::string> literals_;
 };
 
 template <network_spec_type S, class T>
 json_model<S, T> parse_model(std::string_view text, const std::string& source) {
   static_assert(std::is_floating_point_v<T>, "swatnn::from_json: the scalar type must be float or double");
-  const value root = parser(text, source).parse_document();
-  reader r(source);
-  r.expect_kind(root, value::kind::object, "(document)");
+  sax_builder builder(source);
+  value::sax_parse(text.begin(), text.end(), &builder);  // strict: the whole text, no comments
+  const value& root = builder.root;
+  const reader r(source, std::move(builder.literals));
+  r.expect_object(root, "");
   r.allow_only(root, "", {"format", "version", "scalar", "spec", "depth", "layers", "output", "metadata"});
 
-  const value& format = r.require(root, "", "format");
-  if (r.string(format, "format") != json_format_name)
-    r.fail(format, "format", "expected \"" + std::string(json_format_name) + "\", found \"" + format.text + "\"");
-  const value& version = r.require(root, "", "version");
-  const int found_version = r.number<int>(version, "version");
+  const std::string format = r.string(r.require(root, "", "format"), "/format");
+  if (format != json_format_name)
+    r.fail("/format", "expected \"" + std::string(json_format_name) + "\", found \"" + format + "\"");
+  const int found_version = r.number<int>(r.require(root, "", "version"), "/version");
   if (found_version != json_format_version)
-    r.fail(version, "version", "version " + std::to_string(found_version) + " is not supported (this build reads " +
-                                   std::to_string(json_format_version) + ")");
-  const value& scalar = r.require(root, "", "scalar");
-  const std::string scalar_name = r.string(scalar, "scalar");
+    r.fail("/version", "version " + std::to_string(found_version) + " is not supported (this build reads " +
+                           std::to_string(json_format_version) + ")");
+  const std::string scalar_name = r.string(r.require(root, "", "scalar"), "/scalar");
   if (scalar_name != "float32" && scalar_name != "float64")
-    r.fail(scalar, "scalar", "expected \"float32\" or \"float64\", found \"" + scalar_name + "\"");
+    r.fail("/scalar", "expected \"float32\" or \"float64\", found \"" + scalar_name + "\"");
 
   // Spec: compare all four numbers and report expected vs found together.
   const value& spec = r.require(root, "", "spec");
-  r.expect_kind(spec, value::kind::object, "spec");
-  r.allow_only(spec, "spec", {"inputs", "outputs", "max_depth", "max_width"});
-  const int found[4] = {r.number<int>(r.require(spec, "spec", "inputs"), "spec.inputs"),
-                        r.number<int>(r.require(spec, "spec", "outputs"), "spec.outputs"),
-                        r.number<int>(r.require(spec, "spec", "max_depth"), "spec.max_depth"),
-                        r.number<int>(r.require(spec, "spec", "max_width"), "spec.max_width")};
+  r.expect_object(spec, "/spec");
+  r.allow_only(spec, "/spec", {"inputs", "outputs", "max_depth", "max_width"});
+  const int found[4] = {r.number<int>(r.require(spec, "/spec", "inputs"), "/spec/inputs"),
+                        r.number<int>(r.require(spec, "/spec", "outputs"), "/spec/outputs"),
+                        r.number<int>(r.require(spec, "/spec", "max_depth"), "/spec/max_depth"),
+                        r.number<int>(r.require(spec, "/spec", "max_width"), "/spec/max_width")};
   const int expected[4] = {S::inputs, S::outputs, S::max_depth, S::max_width};
   if (!std::equal(std::begin(found), std::end(found), std::begin(expected))) {
     auto describe = [](const int* s) {
       return "inputs " + std::to_string(s[0]) + ", outputs " + std::to_string(s[1]) + ", max_depth " +
              std::to_string(s[2]) + ", max_width " + std::to_string(s[3]);
     };
-    r.fail(spec, "spec", "the file's network family does not match the requested spec: expected " +
-                             describe(expected) + ", found " + describe(found));
+    r.fail("/spec", "the file's network family does not match the requested spec: expected " + describe(expected) +
+                        ", found " + describe(found));
   }
 
-  const value& depth_value = r.require(root, "", "depth");
-  const int depth = r.number<int>(depth_value, "depth");
+  const int depth = r.number<int>(r.require(root, "", "depth"), "/depth");
   if (depth < 1 || depth > S::max_depth)
-    r.fail(depth_value, "depth", "depth " + std::to_string(depth) + " is outside 1.." + std::to_string(S::max_depth));
+    r.fail("/depth", "depth " + std::to_string(depth) + " is outside 1.." + std::to_string(S::max_depth));
 
   json_model<S, T> model{sparse_network<S, T>::zeros(depth), {}};
   auto& net = model.network;
   const std::size_t width = static_cast<std::size_t>(S::max_width);
-  const value& layers = r.array(r.require(root, "", "layers"), "layers", static_cast<std::size_t>(depth),
+  const value& layers = r.array(r.require(root, "", "layers"), "/layers", static_cast<std::size_t>(depth),
                                 "one per hidden layer, as given by depth");
   for (int l = 0; l < depth; ++l) {
-    const std::string path = reader::index("layers", static_cast<std::size_t>(l));
-    const value& layer = layers.items[static_cast<std::size_t>(l)];
-    r.expect_kind(layer, value::kind::object, path);
+    const std::string path = child("/layers", static_cast<std::size_t>(l));
+    const value& layer = layers[static_cast<std::size_t>(l)];
+    r.expect_object(layer, path);
     r.allow_only(layer, path, {"activations", "active", "weights", "bias"});
     auto& out = net.layers[l];
-    const value& acts = r.array(r.require(layer, path, "activations"), path + ".activations", width,
-                                "one per neuron, max_width");
-    const value& active = r.array(r.require(layer, path, "active"), path + ".active", width, "one per neuron, max_width");
-    const value& bias = r.array(r.require(layer, path, "bias"), path + ".bias", width, "one per neuron, max_width");
+    const std::string acts_path = child(path, "activations"), active_path = child(path, "active"),
+                      bias_path = child(path, "bias"), weights_path = child(path, "weights");
+    const value& acts = r.array(r.require(layer, path, "activations"), acts_path, width, "one per neuron, max_width");
+    const value& active = r.array(r.require(layer, path, "active"), active_path, width, "one per neuron, max_width");
+    const value& bias = r.array(r.require(layer, path, "bias"), bias_path, width, "one per neuron, max_width");
     for (std::size_t j = 0; j < width; ++j) {
-      out.activations[j] = r.activation_of(acts.items[j], reader::index(path + ".activations", j));
-      out.active[j] = r.boolean(active.items[j], reader::index(path + ".active", j));
-      out.bias(static_cast<Eigen::Index>(j)) = r.number<T>(bias.items[j], reader::index(path + ".bias", j));
+      out.activations[j] = r.activation_of(acts[j], child(acts_path, j));
+      out.active[j] = r.boolean(active[j], child(active_path, j));
+      out.bias(static_cast<Eigen::Index>(j)) = r.number<T>(bias[j], child(bias_path, j));
     }
     const std::size_t fan_in = static_cast<std::size_t>(S::layer_inputs(l));
-    const value& weights = r.array(r.require(layer, path, "weights"), path + ".weights", fan_in,
+    const value& weights = r.array(r.require(layer, path, "weights"), weights_path, fan_in,
                                    l == 0 ? "one row per network input" : "one row per neuron of the previous layer");
     for (std::size_t i = 0; i < fan_in; ++i) {
-      const std::string row_path = reader::index(path + ".weights", i);
-      const value& row = r.array(weights.items[i], row_path, width, "one weight per neuron, max_width");
+      const std::string row_path = child(weights_path, i);
+      const value& row = r.array(weights[i], row_path, width, "one weight per neuron, max_width");
       for (std::size_t j = 0; j < width; ++j)
-        out.weights(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
-            r.number<T>(row.items[j], reader::index(row_path, j));
+        out.weights(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = r.number<T>(row[j], child(row_path, j));
     }
   }
 
   const value& output = r.require(root, "", "output");
-  r.expect_kind(output, value::kind::object, "output");
-  r.allow_only(output, "output", {"weights", "bias"});
+  r.expect_object(output, "/output");
+  r.allow_only(output, "/output", {"weights", "bias"});
   const std::size_t outputs = static_cast<std::size_t>(S::outputs);
-  const value& ow = r.array(r.require(output, "output", "weights"), "output.weights", width,
+  const value& ow = r.array(r.require(output, "/output", "weights"), "/output/weights", width,
                             "one row per neuron of the last hidden layer");
   for (std::size_t i = 0; i < width; ++i) {
-    const std::string row_path = reader::index("output.weights", i);
-    const value& row = r.array(ow.items[i], row_path, outputs, "one weight per output");
+    const std::string row_path = child("/output/weights", i);
+    const value& row = r.array(ow[i], row_path, outputs, "one weight per output");
     for (std::size_t o = 0; o < outputs; ++o)
-      net.output_weights(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(o)) =
-          r.number<T>(row.items[o], reader::index(row_path, o));
+      net.output_weights(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(o)) = r.number<T>(row[o], child(row_path, o));
   }
-  const value& ob = r.array(r.require(output, "output", "bias"), "output.bias", outputs, "one per output");
+  const value& ob = r.array(r.require(output, "/output", "bias"), "/output/bias", outputs, "one per output");
   for (std::size_t o = 0; o < outputs; ++o)
-    net.output_bias(static_cast<Eigen::Index>(o)) = r.number<T>(ob.items[o], reader::index("output.bias", o));
+    net.output_bias(static_cast<Eigen::Index>(o)) = r.number<T>(ob[o], child("/output/bias", o));
 
-  if (const value* meta = r.find(root, "metadata")) {
-    r.expect_kind(*meta, value::kind::object, "metadata");
-    r.allow_only(*meta, "metadata", {"name", "train_mse", "validation_mse", "test_mse", "nonzero_parameters",
-                                     "active_neurons", "input_scaling", "label_scaling"});
+  if (const value* meta = reader::find(root, "metadata")) {
+    const std::string m = "/metadata";
+    r.expect_object(*meta, m);
+    r.allow_only(*meta, m, {"name", "input_names", "target_names", "train_mse", "validation_mse", "test_mse",
+                            "input_scaling", "label_scaling", "active_neurons", "nonzero_parameters"});
     auto& md = model.metadata;
-    if (const value* name = r.find(*meta, "name")) md.name = r.string(*name, "metadata.name");
-    md.train_mse = r.optional_double(*meta, "metadata", "train_mse");
-    md.validation_mse = r.optional_double(*meta, "metadata", "validation_mse");
-    md.test_mse = r.optional_double(*meta, "metadata", "test_mse");
+    if (const value* name = reader::find(*meta, "name")) md.name = r.string(*name, "/metadata/name");
+    md.input_names = r.names(*meta, m, "input_names", S::inputs, "one per network input");
+    md.target_names = r.names(*meta, m, "target_names", S::outputs, "one per network output");
+    md.train_mse = r.optional_double(*meta, m, "train_mse");
+    md.validation_mse = r.optional_double(*meta, m, "validation_mse");
+    md.test_mse = r.optional_double(*meta, m, "test_mse");
     // Derived counts: informative, but a disagreement means the file was edited inconsistently.
-    if (const value* nz = r.find(*meta, "nonzero_parameters")) {
-      const int count = r.number<int>(*nz, "metadata.nonzero_parameters");
+    if (const value* nz = reader::find(*meta, "nonzero_parameters")) {
+      const int count = r.number<int>(*nz, "/metadata/nonzero_parameters");
       if (count != net.nonzero_parameters())
-        r.fail(*nz, "metadata.nonzero_parameters",
-               "the file says " + std::to_string(count) + " but its weights give " +
-                   std::to_string(net.nonzero_parameters()));
+        r.fail("/metadata/nonzero_parameters", "the file says " + std::to_string(count) + " but its weights give " +
+                                                   std::to_string(net.nonzero_parameters()));
     }
-    if (const value* an = r.find(*meta, "active_neurons")) {
-      const int count = r.number<int>(*an, "metadata.active_neurons");
+    if (const value* an = reader::find(*meta, "active_neurons")) {
+      const int count = r.number<int>(*an, "/metadata/active_neurons");
       if (count != net.active_neurons())
-        r.fail(*an, "metadata.active_neurons",
-               "the file says " + std::to_string(count) + " but its active flags give " +
-                   std::to_string(net.active_neurons()));
+        r.fail("/metadata/active_neurons", "the file says " + std::to_string(count) + " but its active flags give " +
+                                               std::to_string(net.active_neurons()));
     }
-    md.input_scaling = r.scaling(*meta, "metadata", "input_scaling", S::inputs);
-    md.label_scaling = r.scaling(*meta, "metadata", "label_scaling", S::outputs);
+    md.input_scaling = r.scaling(*meta, m, "input_scaling", S::inputs);
+    md.label_scaling = r.scaling(*meta, m, "label_scaling", S::outputs);
   }
   return model;
 }
@@ -666,70 +573,77 @@ json_model<S, T> parse_model(std::string_view text, const std::string& source) {
 }  // namespace detail::json
 
 // The network (and metadata) as JSON text. Throws value_error/shape_error if the network is invalid
-// (non-finite parameters, wrong shapes) or the metadata is non-finite or has the wrong column counts.
+// (non-finite parameters, wrong shapes) or the metadata is non-finite, not UTF-8 or has the wrong column counts.
 template <network_spec_type S, class T>
 std::string to_json(const sparse_network<S, T>& net, const network_metadata& metadata = {}) {
   static_assert(std::is_floating_point_v<T>, "swatnn::to_json: the scalar type must be float or double");
-  using detail::json::number_array;
-  using detail::json::number_text;
-  using detail::json::quote;
+  using doc = detail::json::document<T>;  // parameters print as the shortest text of their own type
+  using detail::json::value;              // metadata is double
   net.validate();
   detail::json::check_finite_metadata(metadata.train_mse, "train_mse");
   detail::json::check_finite_metadata(metadata.validation_mse, "validation_mse");
   detail::json::check_finite_metadata(metadata.test_mse, "test_mse");
 
-  std::string out = "{\n";
-  out += "  \"format\": " + quote(json_format_name) + ",\n";
-  out += "  \"version\": " + std::to_string(json_format_version) + ",\n";
-  out += std::string("  \"scalar\": \"") + (sizeof(T) == 4 ? "float32" : "float64") + "\",\n";
-  out += "  \"spec\": {\"inputs\": " + std::to_string(S::inputs) + ", \"outputs\": " + std::to_string(S::outputs) +
-         ", \"max_depth\": " + std::to_string(S::max_depth) + ", \"max_width\": " + std::to_string(S::max_width) +
-         "},\n";
-  out += "  \"depth\": " + std::to_string(net.depth) + ",\n";
-  out += "  \"layers\": [\n";
+  auto row = [](auto&& values) {
+    doc out = doc::array();
+    for (const auto v : values) out.push_back(static_cast<T>(v));
+    return out;
+  };
+  doc root = doc::object();
+  root["format"] = std::string(json_format_name);
+  root["version"] = json_format_version;
+  root["scalar"] = sizeof(T) == 4 ? "float32" : "float64";
+  root["spec"] = {{"inputs", S::inputs}, {"outputs", S::outputs}, {"max_depth", S::max_depth}, {"max_width", S::max_width}};
+  root["depth"] = net.depth;
+  doc layers = doc::array();
   for (int l = 0; l < net.depth; ++l) {
     const auto& layer = net.layers[l];
-    out += "    {\n      \"activations\": [";
+    doc activations = doc::array(), active = doc::array(), weights = doc::array();
     for (int j = 0; j < S::max_width; ++j) {
-      if (j) out += ", ";
-      out += quote(activation_name(layer.activations[j]));
+      activations.push_back(std::string(activation_name(layer.activations[j])));
+      active.push_back(static_cast<bool>(layer.active[j]));
     }
-    out += "],\n      \"active\": [";
-    for (int j = 0; j < S::max_width; ++j) {
-      if (j) out += ", ";
-      out += layer.active[j] ? "true" : "false";
-    }
-    out += "],\n      \"weights\": [\n";
-    for (Eigen::Index i = 0; i < layer.weights.rows(); ++i) {
-      std::vector<T> row(layer.weights.row(i).begin(), layer.weights.row(i).end());
-      out += "        " + number_array(row) + (i + 1 < layer.weights.rows() ? ",\n" : "\n");
-    }
-    out += "      ],\n      \"bias\": " +
-           number_array(std::span<const T>(layer.bias.data(), static_cast<std::size_t>(layer.bias.size()))) + "\n";
-    out += std::string("    }") + (l + 1 < net.depth ? ",\n" : "\n");
+    for (Eigen::Index i = 0; i < layer.weights.rows(); ++i) weights.push_back(row(layer.weights.row(i)));
+    doc entry = doc::object();
+    entry["activations"] = std::move(activations);
+    entry["active"] = std::move(active);
+    entry["weights"] = std::move(weights);
+    entry["bias"] = row(layer.bias);
+    layers.push_back(std::move(entry));
   }
-  out += "  ],\n  \"output\": {\n    \"weights\": [\n";
-  for (Eigen::Index i = 0; i < net.output_weights.rows(); ++i) {
-    std::vector<T> row(net.output_weights.row(i).begin(), net.output_weights.row(i).end());
-    out += "      " + number_array(row) + (i + 1 < net.output_weights.rows() ? ",\n" : "\n");
-  }
-  out += "    ],\n    \"bias\": " +
-         number_array(std::span<const T>(net.output_bias.data(), static_cast<std::size_t>(net.output_bias.size()))) +
-         "\n  },\n";
-  out += "  \"metadata\": {\n";
-  if (!metadata.name.empty()) out += "    \"name\": " + quote(metadata.name) + ",\n";
-  if (metadata.train_mse) out += "    \"train_mse\": " + number_text(*metadata.train_mse) + ",\n";
-  if (metadata.validation_mse) out += "    \"validation_mse\": " + number_text(*metadata.validation_mse) + ",\n";
-  if (metadata.test_mse) out += "    \"test_mse\": " + number_text(*metadata.test_mse) + ",\n";
+  root["layers"] = std::move(layers);
+  doc output_weights = doc::array();
+  for (Eigen::Index i = 0; i < net.output_weights.rows(); ++i) output_weights.push_back(row(net.output_weights.row(i)));
+  root["output"] = doc::object();
+  root["output"]["weights"] = std::move(output_weights);
+  root["output"]["bias"] = row(net.output_bias);
+
+  value md = value::object();
+  if (!metadata.name.empty()) md["name"] = detail::json::checked_string(metadata.name, "name");
+  if (!metadata.input_names.empty())
+    md["input_names"] = detail::json::names_value(metadata.input_names, S::inputs, "input_names");
+  if (!metadata.target_names.empty())
+    md["target_names"] = detail::json::names_value(metadata.target_names, S::outputs, "target_names");
+  if (metadata.train_mse) md["train_mse"] = *metadata.train_mse;
+  if (metadata.validation_mse) md["validation_mse"] = *metadata.validation_mse;
+  if (metadata.test_mse) md["test_mse"] = *metadata.test_mse;
   if (metadata.input_scaling)
-    out += "    \"input_scaling\": " + detail::json::scaling_text(*metadata.input_scaling, S::inputs, "input_scaling") +
-           ",\n";
+    md["input_scaling"] = detail::json::scaling_value(*metadata.input_scaling, S::inputs, "input_scaling");
   if (metadata.label_scaling)
-    out += "    \"label_scaling\": " + detail::json::scaling_text(*metadata.label_scaling, S::outputs, "label_scaling") +
-           ",\n";
-  out += "    \"active_neurons\": " + std::to_string(net.active_neurons()) + ",\n";
-  out += "    \"nonzero_parameters\": " + std::to_string(net.nonzero_parameters()) + "\n";
-  out += "  }\n}\n";
+    md["label_scaling"] = detail::json::scaling_value(*metadata.label_scaling, S::outputs, "label_scaling");
+  md["active_neurons"] = net.active_neurons();
+  md["nonzero_parameters"] = net.nonzero_parameters();
+
+  // The two documents (parameters in T, metadata in double) printed as one object.
+  std::string out = "{\n";
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    out += "  " + doc(it.key()).dump() + ": ";
+    detail::json::print(it.value(), out, 2);
+    out += ",\n";
+  }
+  out += "  \"metadata\": ";
+  detail::json::print(md, out, 2);
+  out += "\n}\n";
   return out;
 }
 
