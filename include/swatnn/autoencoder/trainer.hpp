@@ -1,7 +1,9 @@
 // swatnn/autoencoder/trainer.hpp: trains a multi-scale autoencoder on networks generated on the fly (seeded,
-// reproducible): Adam with an optional linear warm-up + cosine decay and global gradient-norm clipping, periodic
-// held-out reconstruction (evaluation.hpp), a learning curve, and checkpoints with exact resume (parameters,
-// Adam moments, step and the generator's RNG state). Callbacks (optim/callbacks.hpp) see every step.
+// reproducible): an optimizer (a template argument: any swatnn::optimizer, Adam by default) with an optional linear
+// warm-up + cosine decay and global gradient-norm clipping, periodic held-out reconstruction (evaluation.hpp), a
+// learning curve, and checkpoints with exact resume (parameters, the optimizer's moments, step and the generator's
+// RNG state; they need a state that models resumable_optimizer_state, as Adam's and SGD's do). Callbacks
+// (optim/callbacks.hpp) see every step.
 #pragma once
 
 #include <algorithm>
@@ -10,8 +12,11 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <swatnn/autoencoder/evaluation.hpp>
@@ -21,14 +26,17 @@
 #include <swatnn/optim/adam.hpp>
 #include <swatnn/optim/callbacks.hpp>
 #include <swatnn/optim/clipping.hpp>
+#include <swatnn/optim/optimizer.hpp>
 #include <swatnn/optim/schedules.hpp>
 
 namespace swatnn {
 
-struct trainer_options {
+// The options of a training run with optimizer policy `Optimizer` (trainer_options: with Adam, the usual case).
+template <class Optimizer = adam>
+struct basic_trainer_options {
   std::uint64_t seed = 1;                 // generator seed (the model's init seed is autoencoder_options::seed)
   generator_options generator{};          // networks per batch, points, distribution, mixed depths
-  adam optimizer{.lr = 1e-3};
+  Optimizer optimizer{};                  // its hyperparameters (adam's defaults: lr 1e-3)
   std::uint64_t steps = 10000;            // total steps of the run (the cosine schedule spans them)
   double max_seconds = 0;                 // > 0: also stop after this much wall time (checkpoint first)
   std::uint64_t warmup_steps = 0;         // linear learning-rate warm-up
@@ -41,6 +49,8 @@ struct trainer_options {
   std::filesystem::path checkpoint_path{};  // non-empty: write checkpoints here (atomically)
   std::uint64_t checkpoint_every = 1000;
 };
+
+using trainer_options = basic_trainer_options<adam>;
 
 // One point of the learning curve.
 struct training_record {
@@ -57,13 +67,19 @@ struct training_summary {
   std::vector<training_record> curve;
 };
 
-template <class AE>
+template <class AE, class Optimizer = adam>
 class autoencoder_trainer {
  public:
   using S = typename AE::spec;
   using T = typename AE::scalar_type;
+  using options_type = basic_trainer_options<Optimizer>;
+  static_assert(optimizer<Optimizer, T>,
+                "swatnn::autoencoder_trainer: the optimizer policy must satisfy swatnn::optimizer (see docs/concepts.md)");
+  using state_type = optimizer_state_t<Optimizer, T>;
+  // checkpoints (save, resume, checkpoint_path) hold the optimizer's moments: only for such states
+  static constexpr bool resumable = resumable_optimizer_state<state_type, T>;
 
-  autoencoder_trainer(AE& ae, trainer_options options)
+  autoencoder_trainer(AE& ae, options_type options)
       : ae_(&ae), options_(std::move(options)), generator_(options_.generator, options_.seed) {
     if (options_.steps == 0) throw value_error("trainer_options: steps must be >= 1");
     if (options_.warmup_steps >= options_.steps && options_.warmup_steps > 0)
@@ -75,13 +91,17 @@ class autoencoder_trainer {
     if (!(options_.max_seconds >= 0)) throw value_error("trainer_options: max_seconds must be >= 0 (0 = no limit)");
     if (!options_.checkpoint_path.empty() && options_.checkpoint_every == 0)
       throw value_error("trainer_options: checkpoint_every must be >= 1 when checkpoint_path is set");
+    if (!options_.checkpoint_path.empty() && !resumable)
+      throw value_error("trainer_options: checkpoint_path is set but the optimizer's state cannot be saved (it does "
+                        "not model swatnn::resumable_optimizer_state: moments() and restore(step, moments))");
     auto& params = ae.parameters();
     groups_[0] = parameter_group<T>{params.values(), params.gradients()};
     initial_reconstruction_weight_ = ae.reconstruction_weight();
-    state_.emplace(options_.optimizer.template make_state<T>(groups_));
+    parameter_groups<T> group_view(groups_);  // the optimizer is called as the optimizer concept checks it
+    state_.emplace(std::as_const(options_.optimizer).template make_state<T>(group_view));
   }
 
-  const trainer_options& options() const { return options_; }
+  const options_type& options() const { return options_; }
   std::uint64_t step() const { return state_->step_count(); }
 
   // Learning-rate factor of step `it` (warm-up, then constant or cosine decay).
@@ -92,8 +112,10 @@ class autoencoder_trainer {
                                   .final_factor = options_.final_lr_factor}(it);
   }
 
-  // Writes parameters, Adam state, step and generator RNG state atomically.
-  void save(const std::filesystem::path& path) const {
+  // Writes parameters, the optimizer state (moments and step) and the generator RNG state atomically.
+  void save(const std::filesystem::path& path) const
+    requires resumable
+  {
     const std::string configuration = AE::describe();
     const std::string rng = generator_.rng_state();
     save_checkpoint<T>(path, checkpoint_view<T>{.configuration = configuration,
@@ -103,7 +125,9 @@ class autoencoder_trainer {
   }
 
   // Restores a checkpoint written by save(): the run continues exactly where it stopped.
-  void resume(const std::filesystem::path& path) {
+  void resume(const std::filesystem::path& path)
+    requires resumable
+  {
     auto c = load_checkpoint<T>(path, AE::describe());
     if (!c.optimizer)
       throw checkpoint_error("autoencoder_trainer::resume: " + path.string() +
@@ -113,10 +137,15 @@ class autoencoder_trainer {
     generator_.set_rng_state(c.rng_state);
   }
 
-  // Trains until `steps` steps are done in total, `max_seconds` pass, or a callback stops.
+  // Trains until `steps` steps are done in total, `max_seconds` pass, or a callback stops. `cbs...` are taken by
+  // forwarding reference (temporaries such as progress_bar{} or named objects read after the run).
   template <class... Callbacks>
-  training_summary run(Callbacks&... cbs) {
+  training_summary run(Callbacks&&... cbs) {
+    static_assert((swatnn::callback<std::remove_cvref_t<Callbacks>, step_info<T>> && ...),
+                  "swatnn::autoencoder_trainer::run: every callback must have begin/step/end(const step_info<T>&) "
+                  "hooks returning void, bool or callback_result (see docs/concepts.md)");
     auto callbacks_tuple = std::tie(cbs...);
+    parameter_groups<T> group_view(groups_);  // the optimizer is called as the optimizer concept checks it
     training_summary summary;
     const auto start = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
@@ -150,7 +179,7 @@ class autoencoder_trainer {
         summary.stopped_by_callback = true;
         break;
       }
-      options_.optimizer.step(*state_, groups_, info.learning_rate_multiplier);
+      std::as_const(options_.optimizer).step(*state_, group_view, info.learning_rate_multiplier);
       loss_sum += loss;
       ++loss_count;
       if (evaluate || last || (it + 1) % 100 == 0) {
@@ -158,8 +187,10 @@ class autoencoder_trainer {
         loss_sum = 0;
         loss_count = 0;
       }
-      if (!options_.checkpoint_path.empty() && (step() % options_.checkpoint_every == 0 || last))
-        save(options_.checkpoint_path);
+      if constexpr (resumable) {
+        if (!options_.checkpoint_path.empty() && (step() % options_.checkpoint_every == 0 || last))
+          save(options_.checkpoint_path);
+      }
       if (last) break;
     }
     summary.steps = step();
@@ -171,12 +202,12 @@ class autoencoder_trainer {
 
  private:
   AE* ae_;
-  trainer_options options_;
+  options_type options_;
   network_generator<S, T> generator_;
   generated_batch<S, T> batch_;
   std::array<parameter_group<T>, 1> groups_{};
   double initial_reconstruction_weight_ = 0;
-  std::optional<typename adam::template state_type<T>> state_;
+  std::optional<state_type> state_;
 };
 
 }  // namespace swatnn

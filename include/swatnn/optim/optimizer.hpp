@@ -49,6 +49,10 @@ using optimizer_state_t =
 //    honouring each group's learning_rate override,
 //  - and its state restarts a run with `state.reset()` and counts updates with `state.step_count()`.
 // step is const: hyperparameters never change during a run; everything that does lives in the state.
+// These are exactly the calls the loops make (latent_search, autoencoder_trainer, fine_tune, minimize /
+// train_loop, the baselines): on a const optimizer, with the state as an lvalue, the groups as a
+// parameter_groups<T> span (never the caller's vector or array) and a double multiplier (1.0 without a schedule),
+// so a type that satisfies this concept works in every one of them.
 template <class O, class T = float>
 concept optimizer = std::floating_point<T> &&
     requires(const O& opt, parameter_groups<T> groups) { opt.template make_state<T>(groups); } &&

@@ -22,7 +22,9 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -119,8 +121,15 @@ class latent_search {
 
   const latent_search_options& options() const { return options_; }
 
+  // Runs the search. `cbs...` (optim/callbacks.hpp), taken by forwarding reference (temporaries such as
+  // progress_bar{} or named objects read after the run), get begin / step / end with a step_info<T> whose `loss` is
+  // the mean total loss (MSE + penalties) over the latents and `groups` the latents and thresholds; a step hook may
+  // stop the run (the stopped iterate is still scored).
   template <class... Callbacks>
-  search_result<S, T> run(const data::split& train, const data::split& validation, Callbacks&... cbs) {
+  search_result<S, T> run(const data::split& train, const data::split& validation, Callbacks&&... cbs) {
+    static_assert((swatnn::callback<std::remove_cvref_t<Callbacks>, step_info<T>> && ...),
+                  "swatnn::latent_search::run: every callback must have begin/step/end(const step_info<T>&) hooks "
+                  "returning void, bool or callback_result (see docs/concepts.md)");
     check_split(train, "train");
     check_split(validation, "validation");
     x_train_ = train.x.cast<T>();
@@ -147,10 +156,13 @@ class latent_search {
                         .gradients = std::span<T>(grad_latents_[i].data(), grad_latents_[i].size()),
                         .learning_rate = options_.latent_lr});
     groups.push_back({.values = thresholds_, .gradients = grad_thresholds_, .learning_rate = options_.threshold_lr});
-    auto state = optimizer_.template make_state<T>(groups);
+    // the optimizer is called exactly as the optimizer concept checks it: const, a span of groups, a multiplier
+    parameter_groups<T> group_view(groups);
+    const Optimizer& opt = optimizer_;
+    auto state = opt.template make_state<T>(group_view);
 
     auto callbacks_tuple = std::tie(cbs...);
-    step_info<T> info{.iteration = 0, .total_iterations = options_.iterations, .groups = groups};
+    step_info<T> info{.iteration = 0, .total_iterations = options_.iterations, .groups = group_view};
     callbacks::begin(callbacks_tuple, info);
 
     for (std::uint64_t it = 0; it < options_.iterations; ++it) {
@@ -169,7 +181,7 @@ class latent_search {
       if ((it >= options_.select_after && (it - options_.select_after) % options_.validation_every == 0) || last)
         score(result, it);
       if (stop) break;
-      optimizer_.step(state, groups);
+      opt.step(state, group_view, 1.0);
       for (T& t : thresholds_) t = std::clamp(t, T(0), T(options_.threshold_max));
     }
     callbacks::end(callbacks_tuple, info);
