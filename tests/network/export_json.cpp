@@ -216,7 +216,7 @@ TEST_CASE("export json: schema errors name the file and the field as a JSON poin
   const std::string layer_1 = "\"activations\": [\"sigmoid\", \"sigmoid\", \"sigmoid\", \"sigmoid\"";
   // the weight in row 3, column 2 of hidden layer 1 (-1), as a string
   try {
-    (void)from_json<paper_spec, float>(replace(good, "-1.0", "\"-1\"", layer_1), "network.json");
+    (void)from_json<paper_spec, float>(replace(good, "-1, ", "\"-1\", ", layer_1), "network.json");
     FAIL("no data_error");
   } catch (const data_error& e) {
     CHECK(std::string(e.what()) == "network.json: /layers/1/weights/3/2: expected a number, found a string");
@@ -234,8 +234,8 @@ TEST_CASE("export json: schema errors name the file and the field as a JSON poin
   expect_data_error("[]", {"test.json: (document): expected an object, found an array"});
   // Wrong array lengths.
   expect_data_error(replace(good, "\"bias\": [", "\"bias\": [0, "), {"/layers/0/bias: expected 7 entries", "found 8"});
-  expect_data_error(replace(good, "[1.5, 123.5, 0.0, -2.0", "[1.5, 123.5, -2.0"), {"/layers/0/weights/0: expected 7 entries"});
-  expect_data_error(replace(good, "[2.0]", "[2.0, 1.0]"), {"/output/weights/2: expected 1 entries"});
+  expect_data_error(replace(good, "[1.5, 123.5, 0, -2", "[1.5, 123.5, -2"), {"/layers/0/weights/0: expected 7 entries"});
+  expect_data_error(replace(good, "[2]", "[2, 1]"), {"/output/weights/2: expected 1 entries"});
   expect_data_error(replace(good, "\"active\": [true, ", "\"active\": ["), {"/layers/0/active: expected 7 entries"});
   // Values.
   expect_data_error(replace(good, "\"tanh\"", "\"relu\""),
@@ -297,7 +297,8 @@ TEST_CASE("export json: files written by the former hand-written writer still lo
   check_same(net, old.network);
   CHECK(std::signbit(old.network.layers[1].weights(5, 6)));  // written as "-0"
   CHECK(old.metadata == md);
-  // written again by today's writer, it reads back to the same network and metadata
+  // written again by today's writer: the same text, byte for byte (same numbers, same layout)
+  CHECK(to_json(old.network, old.metadata) == text_of_file(data / "v1_fixed_metadata.json"));
   const auto again = from_json<paper_spec, float>(to_json(old.network, old.metadata));
   check_same(net, again.network);
   CHECK(again.metadata == md);
@@ -311,6 +312,7 @@ TEST_CASE("export json: files written by the former hand-written writer still lo
   REQUIRE(d.metadata.label_scaling);
   CHECK(*d.metadata.label_scaling == data::minmax_scaler::from_bounds({-3.0, 0.5}, {3.0, 1.0 / 7.0 + 0.5}));
   check_same(d.network, from_json<S, double>(to_json(d.network, d.metadata)).network);
+  CHECK(to_json(d.network, d.metadata) == text_of_file(data / "v1_random_double.json"));
 }
 
 TEST_CASE("export json: scaling metadata is checked") {
@@ -319,9 +321,9 @@ TEST_CASE("export json: scaling metadata is checked") {
   CHECK_THROWS_AS(to_json(fixed_network(), md), shape_error);
   md.input_scaling = data::minmax_scaler::from_bounds({0.0, 0.0}, {1.0, 1.0});
   const std::string text = to_json(fixed_network(), md);
-  expect_data_error(replace(text, "\"upper\": [1.0, 1.0]", "\"upper\": [1.0, -1.0]"),
+  expect_data_error(replace(text, "\"upper\": [1, 1]", "\"upper\": [1, -1]"),
                     {"/metadata/input_scaling: ", "lower < upper"});
-  expect_data_error(replace(text, "\"upper\": [1.0, 1.0]", "\"upper\": [1.0]"),
+  expect_data_error(replace(text, "\"upper\": [1, 1]", "\"upper\": [1]"),
                     {"/metadata/input_scaling/upper: expected 2 entries"});
   expect_data_error(replace(text, "\"minmax_to_unit_interval\"", "\"zscore\""),
                     {"/metadata/input_scaling/kind: unknown scaling \"zscore\""});

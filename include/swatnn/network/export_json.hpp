@@ -1,9 +1,10 @@
 // swatnn/network/export_json.hpp: save and load a found sparse_network as JSON (schema
 // "swatnn.sparse_network" version 1, see docs/export.md), with optional metadata (name, errors, scalings, the
-// input and target column names). Parsing, string escaping and number printing are nlohmann-json's; a SAX
+// input and target column names). The document, the parser and string escaping are nlohmann-json's; a SAX
 // handler keeps the reader strict (RFC 8259, no comments, no duplicate keys, nesting <= 64) and each number's
-// literal text, so float32 files read back bit-exactly. Every problem is a data_error naming the source and
-// the field as a JSON pointer, e.g. `net.json: /layers/1/weights/3/0: expected a number, found a string`.
+// literal text, read with std::from_chars, and numbers are written with std::to_chars in the file's scalar
+// type, so files round-trip bit-exactly. Every problem is a data_error naming the source and the field as a
+// JSON pointer, e.g. `net.json: /layers/1/weights/3/0: expected a number, found a string`.
 #pragma once
 
 #include <algorithm>
@@ -65,28 +66,37 @@ struct json_model {
 
 namespace detail::json {
 
-// Insertion-ordered documents; the float type decides how nlohmann-json prints numbers (shortest text that
-// reads back to the same float or double). Reading always uses `value` (double) plus each number's literal.
-template <class F>
-using document = nlohmann::basic_json<nlohmann::ordered_map, std::vector, std::string, bool, std::int64_t,
-                                      std::uint64_t, F>;
-using value = document<double>;
+// The one document type (insertion-ordered objects, so files list "format" first). Reading keeps each number's
+// literal next to it; writing prints numbers with std::to_chars in the file's scalar type (below).
+using value = nlohmann::basic_json<nlohmann::ordered_map>;
 
 inline constexpr std::size_t max_nesting = 64;
 
 // ---------------------------------------------------------------------------------------------------------
-// Writing: nlohmann-json prints scalars; the layout (arrays of scalars on one line, so a weight matrix reads
+// Writing: nlohmann-json prints strings (escaped), booleans and integers; non-integer numbers are printed as
+// the shortest text that reads back to the same value of P (std::to_chars: float for the parameters of a
+// float32 file, double for everything else); the layout (arrays of scalars on one line, so a weight matrix reads
 // row by row) is ours.
 
-template <class J>
-bool all_scalars(const J& v) {
-  return std::all_of(v.begin(), v.end(), [](const J& e) { return e.is_primitive(); });
+inline bool all_scalars(const value& v) {
+  return std::all_of(v.begin(), v.end(), [](const value& e) { return e.is_primitive(); });
 }
 
-template <class J>
-void print_inline(const J& v, std::string& out) {
-  if (v.is_primitive()) {
+template <class P>
+void print_scalar(const value& v, std::string& out) {
+  if (!v.is_number_float()) {
     out += v.dump();
+    return;
+  }
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<P>(v.get<double>()));
+  out.append(buffer, result.ptr);
+}
+
+template <class P>
+void print_inline(const value& v, std::string& out) {
+  if (v.is_primitive()) {
+    print_scalar<P>(v, out);
     return;
   }
   out += v.is_array() ? '[' : '{';
@@ -94,18 +104,20 @@ void print_inline(const J& v, std::string& out) {
   for (auto it = v.begin(); it != v.end(); ++it) {
     if (!first) out += ", ";
     first = false;
-    if (v.is_object()) out += J(it.key()).dump() + ": ";
-    print_inline(it.value(), out);
+    if (v.is_object()) out += value(it.key()).dump() + ": ";
+    print_inline<P>(it.value(), out);
   }
   out += v.is_array() ? ']' : '}';
 }
 
-template <class J>
-void print(const J& v, std::string& out, std::size_t indent) {
-  if (!v.is_structured() || v.empty() || (v.is_array() && all_scalars(v))) return print_inline(v, out);
-  if (v.is_object() && std::all_of(v.begin(), v.end(), [](const J& e) { return e.is_primitive() || (e.is_array() && all_scalars(e)); })) {
+// `expand`: never on one line (the metadata block).
+template <class P>
+void print(const value& v, std::string& out, std::size_t indent, bool expand = false) {
+  if (!v.is_structured() || v.empty() || (v.is_array() && all_scalars(v))) return print_inline<P>(v, out);
+  if (v.is_object() && !expand &&
+      std::all_of(v.begin(), v.end(), [](const value& e) { return e.is_primitive() || (e.is_array() && all_scalars(e)); })) {
     std::string line;
-    print_inline(v, line);
+    print_inline<P>(v, line);
     if (indent + line.size() <= 100) {
       out += line;
       return;
@@ -117,8 +129,8 @@ void print(const J& v, std::string& out, std::size_t indent) {
     if (!first) out += ",\n";
     first = false;
     out.append(indent + 2, ' ');
-    if (v.is_object()) out += J(it.key()).dump() + ": ";
-    print(it.value(), out, indent + 2);
+    if (v.is_object()) out += value(it.key()).dump() + ": ";
+    print<P>(it.value(), out, indent + 2);
   }
   out += '\n';
   out.append(indent, ' ');
@@ -577,34 +589,33 @@ json_model<S, T> parse_model(std::string_view text, const std::string& source) {
 template <network_spec_type S, class T>
 std::string to_json(const sparse_network<S, T>& net, const network_metadata& metadata = {}) {
   static_assert(std::is_floating_point_v<T>, "swatnn::to_json: the scalar type must be float or double");
-  using doc = detail::json::document<T>;  // parameters print as the shortest text of their own type
-  using detail::json::value;              // metadata is double
+  using detail::json::value;
   net.validate();
   detail::json::check_finite_metadata(metadata.train_mse, "train_mse");
   detail::json::check_finite_metadata(metadata.validation_mse, "validation_mse");
   detail::json::check_finite_metadata(metadata.test_mse, "test_mse");
 
-  auto row = [](auto&& values) {
-    doc out = doc::array();
-    for (const auto v : values) out.push_back(static_cast<T>(v));
+  auto row = [](auto&& values) {  // parameters: T values, held exactly as double, printed as T
+    value out = value::array();
+    for (const auto v : values) out.push_back(static_cast<double>(v));
     return out;
   };
-  doc root = doc::object();
+  value root = value::object();
   root["format"] = std::string(json_format_name);
   root["version"] = json_format_version;
   root["scalar"] = sizeof(T) == 4 ? "float32" : "float64";
   root["spec"] = {{"inputs", S::inputs}, {"outputs", S::outputs}, {"max_depth", S::max_depth}, {"max_width", S::max_width}};
   root["depth"] = net.depth;
-  doc layers = doc::array();
+  value layers = value::array();
   for (int l = 0; l < net.depth; ++l) {
     const auto& layer = net.layers[l];
-    doc activations = doc::array(), active = doc::array(), weights = doc::array();
+    value activations = value::array(), active = value::array(), weights = value::array();
     for (int j = 0; j < S::max_width; ++j) {
       activations.push_back(std::string(activation_name(layer.activations[j])));
       active.push_back(static_cast<bool>(layer.active[j]));
     }
     for (Eigen::Index i = 0; i < layer.weights.rows(); ++i) weights.push_back(row(layer.weights.row(i)));
-    doc entry = doc::object();
+    value entry = value::object();
     entry["activations"] = std::move(activations);
     entry["active"] = std::move(active);
     entry["weights"] = std::move(weights);
@@ -612,9 +623,9 @@ std::string to_json(const sparse_network<S, T>& net, const network_metadata& met
     layers.push_back(std::move(entry));
   }
   root["layers"] = std::move(layers);
-  doc output_weights = doc::array();
+  value output_weights = value::array();
   for (Eigen::Index i = 0; i < net.output_weights.rows(); ++i) output_weights.push_back(row(net.output_weights.row(i)));
-  root["output"] = doc::object();
+  root["output"] = value::object();
   root["output"]["weights"] = std::move(output_weights);
   root["output"]["bias"] = row(net.output_bias);
 
@@ -634,15 +645,15 @@ std::string to_json(const sparse_network<S, T>& net, const network_metadata& met
   md["active_neurons"] = net.active_neurons();
   md["nonzero_parameters"] = net.nonzero_parameters();
 
-  // The two documents (parameters in T, metadata in double) printed as one object.
+  // One object: the network's numbers printed as T, the metadata's as double.
   std::string out = "{\n";
   for (auto it = root.begin(); it != root.end(); ++it) {
-    out += "  " + doc(it.key()).dump() + ": ";
-    detail::json::print(it.value(), out, 2);
+    out += "  " + value(it.key()).dump() + ": ";
+    detail::json::print<T>(it.value(), out, 2);
     out += ",\n";
   }
   out += "  \"metadata\": ";
-  detail::json::print(md, out, 2);
+  detail::json::print<double>(md, out, 2, true);
   out += "\n}\n";
   return out;
 }
