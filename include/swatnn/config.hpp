@@ -13,9 +13,17 @@
 #define SWATNN_HOST_DEVICE
 #endif
 
-// Directory of the shipped pretrained models (set by the CMake target; overridable by the user).
+// Where the shipped pretrained models are looked for (the whole order: swatnn::model_dir() in
+// autoencoder/model_file.hpp). SWATNN_MODEL_DIR is the last resort: the CMake target sets it to the source tree's
+// models/ in a build tree, and the installed package config to <prefix>/share/swatnn/models, computed from where
+// find_package found the package (never a path fixed when swatnn was configured); without CMake it is "models",
+// relative to the working directory. SWATNN_MODEL_DIR_FROM_EXE is the models' directory relative to the directory
+// of the running program, tried first, so that an installed program finds the models installed with it.
 #ifndef SWATNN_MODEL_DIR
 #define SWATNN_MODEL_DIR "models"
+#endif
+#ifndef SWATNN_MODEL_DIR_FROM_EXE
+#define SWATNN_MODEL_DIR_FROM_EXE "../share/swatnn/models"
 #endif
 
 namespace swatnn {

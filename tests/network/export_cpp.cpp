@@ -49,6 +49,7 @@ TEST_CASE("export header: only live neurons, no allocation") {
   CHECK(text.find("layer1_weights[2][3]") != std::string::npos);
   CHECK(text.find("output_weights[1][2]") != std::string::npos);
   CHECK(text.find("namespace model {") != std::string::npos);
+  CHECK(text.find("// Generated output: this header carries no license obligation") != std::string::npos);
   CHECK(text.find("inline void predict(const scalar* x, scalar* y) noexcept") != std::string::npos);
   CHECK(text.find("self_test_data::points = 8") == std::string::npos);  // sanity of the next check's form
   CHECK(text.find("inline constexpr int points = 8;") != std::string::npos);

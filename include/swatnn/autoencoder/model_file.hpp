@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 #include <swatnn/config.hpp>
 #include <swatnn/error.hpp>
@@ -14,14 +15,45 @@
 
 namespace swatnn {
 
-// The shipped swat-small model: $SWATNN_MODEL_DIR/swat_small.swt if that environment variable is set, else the
-// directory the CMake target points at (the source tree's models/ for builds, <prefix>/share/swatnn/models
-// once installed).
-inline std::filesystem::path default_model_path() {
-  if (const char* dir = std::getenv("SWATNN_MODEL_DIR"); dir != nullptr && *dir != '\0')
-    return std::filesystem::path(dir) / "swat_small.swt";
-  return std::filesystem::path(SWATNN_MODEL_DIR) / "swat_small.swt";
+namespace detail {
+// The model directory for a given value of the environment variable (nullptr: unset) and path of the running
+// program (empty: unknown); model_dir() below documents the order.
+inline std::filesystem::path resolve_model_dir(const char* environment, const std::filesystem::path& executable) {
+  if (environment != nullptr && *environment != '\0') return std::filesystem::path(environment);
+  if (!executable.empty()) {
+    std::error_code ec;
+    const auto beside = (executable.parent_path() / SWATNN_MODEL_DIR_FROM_EXE).lexically_normal();
+    if (std::filesystem::is_directory(beside, ec)) return beside;
+  }
+  return std::filesystem::path(SWATNN_MODEL_DIR);
 }
+
+// The running program's path (Linux: /proc/self/exe; empty where that is not available).
+inline std::filesystem::path executable_path() {
+#if defined(__linux__)
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) return path;
+#endif
+  return {};
+}
+}  // namespace detail
+
+// The directory of the shipped pretrained models, the first of:
+//   1. $SWATNN_MODEL_DIR, when that environment variable is set and not empty;
+//   2. <directory of the running program>/../share/swatnn/models (SWATNN_MODEL_DIR_FROM_EXE), when that directory
+//      exists: an installed program (<prefix>/bin/swatnn) finds the models installed with it, wherever the prefix
+//      was installed or moved to (Linux; elsewhere this step is skipped);
+//   3. the compiled-in SWATNN_MODEL_DIR (config.hpp): the source tree's models/ when built in swatnn's build tree,
+//      <prefix>/share/swatnn/models for a find_package(swatnn) consumer, with <prefix> taken from where the
+//      package was found; "models" (relative to the working directory) without CMake.
+// Nothing is read here: a path that does not hold the model fails when load_model opens it.
+inline std::filesystem::path model_dir() {
+  return detail::resolve_model_dir(std::getenv("SWATNN_MODEL_DIR"), detail::executable_path());
+}
+
+// The shipped swat-small model: model_dir() / "swat_small.swt".
+inline std::filesystem::path default_model_path() { return model_dir() / "swat_small.swt"; }
 
 template <class AE>
 void save_model(const AE& ae, const std::filesystem::path& path) {

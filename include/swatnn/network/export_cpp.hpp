@@ -157,6 +157,7 @@ std::string to_cpp_header(const sparse_network<S, T>& net, const cpp_export_opti
        std::to_string(S::outputs) + " outputs and " + std::to_string(net.depth) +
        " hidden layers (active neurons per layer: " + counts + "; " + std::to_string(net.nonzero_parameters()) +
        " nonzero parameters).\n";
+  h += "// Generated output: this header carries no license obligation (swatnn's MIT license does not extend to it).\n";
   h += "// Standalone C++17: needs only <array> and <cmath> and allocates nothing. Call " + options.namespace_name +
        "::" + fn + "(x, y)\n// with x[inputs] and y[outputs], or " + fn +
        "(std::array<scalar, inputs>). self_test(tolerance) checks the stored\n"
