@@ -1,6 +1,6 @@
 // examples/compare_command.hpp: the `swatnn compare` subcommand (included by examples/swatnn.cpp, inside its
-// anonymous namespace context: it uses the command's `arguments`, `parse`, `run_search`, `tuning_options`, `mse`,
-// `load_data` and `split_names`). It runs the joint search and the two staged baselines on the same functions,
+// anonymous namespace context: it uses the command's `arguments`, `run_search`, `tuning_options`, `mse`,
+// `load_data` and `split_names`; its options are declared in examples/swatnn_args.hpp). It runs the joint search and the two staged baselines on the same functions,
 // splits and seeds at every budget, so the comparison differs only in method:
 //   swat        one latent search per function (the command's search options), then for every budget k all its
 //               candidates are pruned to k and fine-tuned and the pick is made after tuning (fine_tune_candidates
@@ -36,37 +36,13 @@
 
 namespace {
 
-struct compare_settings {
-  std::vector<std::string> methods = {"swat", "staged", "darts-admm"};
-  std::vector<int> budgets = {10, 20, 30, 50};
-  std::string plots;                     // directory for the SVG pictures; empty: none
-  std::string summarize;                 // a compare CSV to summarize (markdown, plots) instead of running
-  std::vector<int> staged_depths = {1, 2}, staged_widths = {4, 7};  // the staged grid (staged_options' defaults)
-  int darts_iterations = 1000;           // darts_options::iterations
-};
+using swatnn_cli::compare_settings;  // --methods, --budgets, --plots, --summarize, the baselines' settings
 
 struct compare_row {
   std::string function, method;
   int budget = 0, depth = 0, nonzeros = 0;
   double train = 0, validation = 0, test = 0, seconds = 0;
 };
-
-std::vector<int> parse_int_list(const std::string& flag, const std::string& list) {
-  std::vector<int> out;
-  for (const auto& item : split_names(list)) {
-    std::size_t used = 0;
-    long long v = -1;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != item.size() || v < 1 || v > 100000) usage(flag + " takes a comma-separated list of whole numbers >= 1, got '" + list + "'");
-    out.push_back(static_cast<int>(v));
-  }
-  if (out.empty()) usage(flag + " needs at least one number");
-  return out;
-}
 
 compare_row make_row(const std::string& function, const std::string& method, int budget,
                      const sparse_network<spec>& net, const data::dataset& d, double seconds) {
@@ -150,7 +126,7 @@ void write_csv_row(std::ostream& csv, const compare_row& r) {
 
 void write_compare_csv(const std::string& path, const std::vector<compare_row>& rows) {
   std::ofstream csv(path);
-  if (!csv) throw io_error("swatnn compare: cannot write the CSV " + path + "; check the directory exists and is writable");
+  if (!csv) throw io_error("compare: cannot write the CSV " + path + "; check the directory exists and is writable");
   csv << "function,method,budget,depth,nonzeros,train_mse,validation_mse,test_mse,seconds\n";
   for (const auto& r : rows) write_csv_row(csv, r);
 }
@@ -158,7 +134,7 @@ void write_compare_csv(const std::string& path, const std::vector<compare_row>& 
 void write_compare_markdown(const std::string& path, const std::vector<compare_row>& rows, const compare_settings& c,
                             const std::vector<std::string>& functions, double wall) {
   std::ofstream md(path);
-  if (!md) throw io_error("swatnn compare: cannot write the markdown " + path + "; check the directory exists and is writable");
+  if (!md) throw io_error("compare: cannot write the markdown " + path + "; check the directory exists and is writable");
   const auto wins = count_wins(rows, c, functions);
   md << "## " << functions.size() << " functions";
   if (std::isfinite(wall)) md << ", wall time " << format(wall) << " s";
@@ -222,7 +198,7 @@ void write_compare_markdown(const std::string& path, const std::vector<compare_r
 std::pair<std::vector<compare_row>, std::vector<std::string>> read_compare_csv(const std::string& path,
                                                                                const compare_settings& c) {
   std::ifstream in(path);
-  if (!in) throw io_error("swatnn compare: cannot read " + path + " (--summarize takes a CSV written by --csv)");
+  if (!in) throw io_error("compare: cannot read " + path + " (--summarize takes a CSV written by --csv)");
   std::string line;
   std::getline(in, line);
   if (line != "function,method,budget,depth,nonzeros,train_mse,validation_mse,test_mse,seconds")
@@ -345,62 +321,18 @@ void write_plots(const std::filesystem::path& dir, const std::vector<compare_row
   for (const char* script : {"fronts.gp", "wins.gp"}) {
     const std::string command = "gnuplot " + gnuplot_string((abs / script).string());
     if (std::system(command.c_str()) != 0)
-      throw io_error("swatnn compare: `" + command + "` failed; --plots needs gnuplot (Debian: apt-get install gnuplot-nox, "
+      throw io_error("compare: `" + command + "` failed; --plots needs gnuplot (Debian: apt-get install gnuplot-nox, "
                      "or bash scripts/install-deps.sh)");
   }
 }
 
-int compare_main(int argc, char** argv) {
-  compare_settings c;
-  // Our own flags; the rest goes to the command's parser (the search and fine-tuning options, --csv, --jobs, ...).
-  // The fine-tuning defaults to adam+lm (the search's documented best options); a later --tune-method overrides it.
-  std::vector<std::string> rest = {argv[0], "cornn", "--tune-method", "adam+lm"};
-  bool user_data = false;
-  for (int i = 2; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage("missing value after " + flag);
-      return argv[++i];
-    };
-    if (flag == "--methods") {
-      c.methods = split_names(value());
-      for (const auto& m : c.methods)
-        if (m != "swat" && m != "staged" && m != "darts-admm")
-          usage("--methods takes a comma-separated list of swat, staged, darts-admm, got '" + m + "'");
-      if (c.methods.empty()) usage("--methods needs at least one method");
-    } else if (flag == "--budgets") {
-      c.budgets = parse_int_list(flag, value());
-    } else if (flag == "--summarize") {
-      c.summarize = value();
-    } else if (flag == "--plots") {
-      c.plots = value();
-    } else if (flag == "--staged-depths") {
-      c.staged_depths = parse_int_list(flag, value());
-    } else if (flag == "--staged-widths") {
-      c.staged_widths = parse_int_list(flag, value());
-    } else if (flag == "--darts-iterations") {
-      c.darts_iterations = parse_int_list(flag, value()).front();
-    } else {
-      user_data = user_data || flag == "--train" || flag == "--cornn";
-      rest.push_back(flag);
-    }
+int compare_command(const arguments& a, const compare_settings& c) {
+  try {
+    baselines::check_budgets<spec>(c.budgets, "--budgets");
+  } catch (const value_error& e) {
+    throw usage_error(e.what());  // a command-line error: exit status 2
   }
-  if (user_data) rest[1] = "search";
-  const bool has_functions = user_data || std::find_if(rest.begin(), rest.end(), [](const std::string& f) {
-                                            return f == "--all" || f == "--functions";
-                                          }) != rest.end();
-  if (!c.summarize.empty() && !has_functions) rest.push_back("--all");  // the CSV says which functions
-  std::vector<char*> forwarded;
-  for (auto& s : rest) forwarded.push_back(s.data());
-  const arguments a = parse(static_cast<int>(forwarded.size()), forwarded.data());
-  if (!a.fine_tune) usage("compare fine-tunes every method's networks; it cannot go with --no-fine-tune");
-  if (a.prune_to > 0) usage("compare prunes to each of --budgets; leave out --prune-to");
-  baselines::check_budgets<spec>(c.budgets, "swatnn compare: --budgets");
-  for (const auto& [flag, path] : {std::pair{"--csv", a.csv}, std::pair{"--markdown", a.markdown}}) {
-    const auto parent = std::filesystem::path(path).parent_path();  // a missing directory fails now, not after the runs
-    if (!path.empty() && !parent.empty() && !std::filesystem::is_directory(parent))
-      usage(std::string(flag) + " " + path + ": the directory " + parent.string() + " does not exist; create it first");
-  }
+  swatnn_cli::check_outputs(a);  // a missing directory fails now, not after the runs
   if (!c.summarize.empty()) {   // no runs: the summary and the pictures of an earlier run's CSV
     const auto [rows, functions] = read_compare_csv(c.summarize, c);
     if (!a.markdown.empty()) write_compare_markdown(a.markdown, rows, c, functions, NAN);
@@ -410,9 +342,9 @@ int compare_main(int argc, char** argv) {
   }
 
   std::vector<std::string> names;
-  if (a.command == "search" && a.cornn.empty()) names = {""};  // the user's CSV: one dataset
-  else if (a.command == "search") names = {a.cornn};
-  else names = a.all ? cornn::names() : split_names(a.functions);
+  if (!a.train.empty()) names = {""};  // the user's data: one dataset
+  else if (!a.cornn.empty()) names = {a.cornn};
+  else names = a.all ? cornn::names() : a.functions;
   for (const auto& name : names)
     if (!name.empty()) cornn::function(name);  // an unknown name fails before any work starts
   const bool swat = std::find(c.methods.begin(), c.methods.end(), "swat") != c.methods.end();

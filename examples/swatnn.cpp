@@ -1,23 +1,30 @@
-// The swatnn command: finds a small sparse network for a dataset with the shipped autoencoder.
-//   swatnn search --cornn NAME [options]
-//   swatnn search --train FILE [--test FILE] --target COL [options]
-//   swatnn cornn --all [--functions A,B,...] [--csv results.csv] [--markdown results.md] [--jobs J] [options]
-// Options: --model PATH, --restarts R, --iterations N, --seed S, --no-fine-tune, --l0 W, --l1 W,
-//          --neuron-count W, --mask-separation W, --max-parameters N, --prune-to N, --selection-tolerance F,
-//          --tune-method adam|lm|adam+lm, --tune-iterations N, --tune-patience N, --lm-iterations N, --lm-patience N,
-//          --json OUT, --header OUT, --dot OUT, --quiet
+// The swatnn command (CLI11; its command line is examples/swatnn_args.hpp, `swatnn --help` and
+// `swatnn SUBCOMMAND --help` list every option with its default):
+//   swatnn search --cornn NAME | --train FILE [--test FILE] [--target COL] [--inputs A,B] [options]
+//   swatnn cornn --all | --functions A,B,... [--csv FILE] [--markdown FILE] [--jobs J] [options]
+//   swatnn compare --all | --functions A,B,... | --train FILE ... [--methods ...] [--budgets ...] [options]
+//   swatnn train-autoencoder --out MODEL [--steps N] [--minutes M] [--checkpoint FILE] [--resume FILE] ...
+//   swatnn evaluate-autoencoder [--model MODEL] [--networks N] [--batch B] [--points P] [--seed S] ...
+//   swatnn baseline [--functions A,B,...] [--width W] [--method adam|lm|adam+lm] [--csv FILE] ...
+// Exit status: 0 done, 1 a run-time or data error, 2 a usage error, 130 interrupted; every message starts
+// "swatnn: " once.
 // With fine-tuning (the default) every candidate the search returns is fine-tuned and the pick is the smallest
-// tuned network within 5 % (--selection-tolerance 0.05) of the best tuned validation MSE (search/tuned_selection.hpp); --no-fine-tune keeps the
-// search's own pick. --tune-method lm fine-tunes by Levenberg-Marquardt (search/fine_tune_lm.hpp) instead of Adam,
-// adam+lm by Adam and then Levenberg-Marquardt from Adam's best parameters.
-// --max-parameters N is the search's budget: no extracted network with more nonzero parameters is kept.
+// tuned network within --selection-tolerance of the best tuned validation MSE (search/tuned_selection.hpp);
+// --no-fine-tune keeps the search's own pick. --tune-method lm fine-tunes by Levenberg-Marquardt
+// (search/fine_tune_lm.hpp) instead of Adam, adam+lm by Adam and then Levenberg-Marquardt from Adam's best
+// parameters. --max-parameters N is the search's budget: no extracted network with more nonzero parameters is kept.
 // --prune-to N is a budget for fine-tuning: every candidate with more nonzero parameters is first pruned to N in
 // rounds, fine-tuned between them (search/prune.hpp), so the search's best networks are not lost to the budget.
 // `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
 // the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
+// `--train` reads a CSV file, or a .npy array (by the extension); `--inputs` chooses the input columns.
 // Output paths are checked before any work; SIGINT stops the searches at their next iteration, writes what was
 // found so far (marked partial) and exits 130 (docs/reliability.md).
+#include <cctype>
+#include <charconv>
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -41,7 +48,7 @@
 
 #include <swatnn/swatnn.hpp>
 
-#include "swatnn_args.hpp"  // arguments, parse (strict numbers), check_outputs
+#include "swatnn_args.hpp"  // the command line (CLI11): arguments, parse, check_outputs
 
 namespace {
 using namespace swatnn;
@@ -49,27 +56,7 @@ using ae_type = swat_small_autoencoder<>;
 using spec = paper_spec;
 
 using swatnn_cli::arguments;
-using swatnn_cli::parse;
-
-[[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "swatnn: %s\n"
-               "usage: swatnn search --cornn NAME [options]\n"
-               "       swatnn search --train FILE [--test FILE] --target COLUMN [options]\n"
-               "       swatnn cornn --all [--functions A,B,...] [--csv FILE] [--markdown FILE] [--jobs J] [options]\n"
-               "       swatnn compare --all|--functions A,B,...|--train FILE --target COLUMN [--methods swat,staged,darts-admm]\n"
-               "              [--budgets 10,20,30,50] [--plots DIR] [--staged-depths 1,2] [--staged-widths 4,7]\n"
-               "              [--darts-iterations 1000] [--csv FILE] [--markdown FILE] [--jobs J] [options]\n"
-               "       swatnn compare --summarize CSV [--markdown FILE] [--plots DIR] [--methods ...] [--budgets ...]\n"
-               "options: --model PATH (default: the shipped swat-small model)  --restarts R (4)  --iterations N (8001)\n"
-               "         --seed S (0)  --no-fine-tune  --l0 W (1e-6)  --l1 W (1e-5)  --neuron-count W (1e-3)\n"
-               "         --mask-separation W (0.4)  --max-parameters N (0: no budget)  --prune-to N (0: no budget)\n"
-               "         --selection-tolerance F (0.05)\n"
-               "         --tune-method adam|lm|adam+lm (adam)  --tune-iterations N (2000)  --tune-patience N (200)\n"
-               "         --lm-iterations N (500)  --lm-patience N (50)  --json FILE  --header FILE  --dot FILE  --quiet\n",
-               why.c_str());
-  std::exit(2);
-}
+using swatnn_cli::usage_error;
 
 // SIGINT: the first one stops the running searches at their next iteration; what was found so far is
 // written, marked partial, and the command exits 130. A second SIGINT ends the process at once.
@@ -85,13 +72,31 @@ struct stop_on_interrupt {  // a search callback: stop when interrupted
   }
 };
 
+// A column given on the command line: a whole number (optionally negative) is an index, anything else a name.
+data::column_ref column_of(const std::string& text) {
+  long long index = 0;
+  const char* end = text.data() + text.size();
+  const auto r = std::from_chars(text.data(), end, index);
+  if (!text.empty() && r.ec == std::errc{} && r.ptr == end) return data::column_ref(index);
+  return data::column_ref(text);
+}
+
+// A data file by its extension: .npy (any case) is a NumPy array, anything else CSV.
+data::table read_table(const std::string& path) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension == ".npy" ? data::read_npy(path) : data::read_csv(path);
+}
+
 data::dataset load_data(const arguments& a, const std::string& cornn_name) {
   if (!cornn_name.empty()) return cornn::load(cornn_name);
-  const bool digits = !a.target.empty() && a.target.find_first_not_of("-0123456789") == std::string::npos;
-  const data::column_ref target = digits ? data::column_ref(std::stoi(a.target)) : data::column_ref(a.target);
-  const auto train = data::load_csv(a.train, {.target = target});
+  std::vector<data::column_ref> inputs;
+  for (const auto& column : a.inputs) inputs.push_back(column_of(column));
+  const auto target = column_of(a.target);
+  const auto train = data::select_columns(read_table(a.train), inputs, target);
   data::dataset d = a.test.empty() ? data::make_dataset(train, {.test_fraction = 0.2})
-                                   : data::make_dataset(train, data::load_csv(a.test, {.target = target}));
+                                   : data::make_dataset(train, data::select_columns(read_table(a.test), inputs, target));
   data::require_inputs<spec::inputs>(d);
   return d;
 }
@@ -191,10 +196,16 @@ void print_summary(const outcome& o, bool fine_tuned) {
 }
 
 void export_all(const outcome& o, const arguments& a, const data::dataset& d) {
-  if (!a.json.empty())
-    save_json(o.final_network, a.json,
-              network_metadata{.name = o.partial ? o.name + " (partial: interrupted)" : o.name, .train_mse = o.tuned_train, .validation_mse = o.tuned_validation,
-                               .test_mse = o.tuned_test, .input_scaling = d.input_scaler, .label_scaling = d.label_scaler});
+  if (!a.json.empty()) {
+    network_metadata meta;  // member by member: the metadata grows (-Wmissing-field-initializers)
+    meta.name = o.partial ? o.name + " (partial: interrupted)" : o.name;
+    meta.train_mse = o.tuned_train;
+    meta.validation_mse = o.tuned_validation;
+    meta.test_mse = o.tuned_test;
+    meta.input_scaling = d.input_scaler;
+    meta.label_scaling = d.label_scaler;
+    save_json(o.final_network, a.json, meta);
+  }
   if (!a.header.empty()) export_cpp_header(o.final_network, a.header);
   if (!a.dot.empty()) export_dot(o.final_network, a.dot);
 }
@@ -210,30 +221,31 @@ std::vector<std::string> split_names(const std::string& list) {
 
 #include "compare_command.hpp"  // swatnn compare: the search against the staged baselines
 
-int main(int argc, char** argv) try {
-  if (argc >= 2 && std::string(argv[1]) == "compare") return compare_main(argc, argv);
-  const arguments a = parse(argc, argv);
+int search_command(const arguments& a) {
   swatnn_cli::check_outputs(a);  // an unwritable output fails now, not after the search
+  std::signal(SIGINT, on_interrupt);
+  ae_type ae;
+  load_model(ae, a.model.empty() ? default_model_path() : std::filesystem::path(a.model));
+  const auto d = load_data(a, a.cornn);
+  const auto o = run_one(ae, a, d);
+  print_summary(o, a.fine_tune && !o.partial);
+  export_all(o, a, d);
+  if (o.partial) {
+    std::fprintf(stderr, "swatnn: interrupted: the search's pick where it stopped was written (partial, not "
+                         "fine-tuned)\n");
+    return 130;
+  }
+  return 0;
+}
+
+int cornn_command(const arguments& a) {
+  swatnn_cli::check_outputs(a);  // an unwritable output fails now, not after the sweep
+  const auto names = a.all ? cornn::names() : a.functions;
+  for (const auto& name : names) cornn::function(name);  // an unknown name fails before any work starts
   std::signal(SIGINT, on_interrupt);
   const std::filesystem::path model = a.model.empty() ? default_model_path() : std::filesystem::path(a.model);
   ae_type ae;
   load_model(ae, model);
-
-  if (a.command == "search") {
-    const auto d = load_data(a, a.cornn);
-    const auto o = run_one(ae, a, d);
-    print_summary(o, a.fine_tune && !o.partial);
-    export_all(o, a, d);
-    if (o.partial) {
-      std::fprintf(stderr, "swatnn: interrupted: the search's pick where it stopped was written (partial, not "
-                           "fine-tuned)\n");
-      return 130;
-    }
-    return 0;
-  }
-
-  const auto names = a.all ? cornn::names() : split_names(a.functions);
-  for (const auto& name : names) cornn::function(name);  // an unknown name fails before any work starts
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t jobs = std::min<std::size_t>(names.size(), a.jobs > 0 ? static_cast<std::size_t>(a.jobs) : hardware);
   std::vector<outcome> outcomes(names.size());
@@ -320,11 +332,40 @@ int main(int argc, char** argv) try {
     return 130;
   }
   return 0;
-} catch (const swatnn_cli::usage_error& e) {
-  usage(e.what());
-} catch (const std::exception& e) {
-  std::string message = e.what();
-  if (message.rfind("swatnn: ", 0) == 0) message.erase(0, 8);  // one prefix, not "swatnn: swatnn:"
+}
+
+namespace {
+// The one error prefix: "swatnn: " once, also when the message already starts with it.
+void print_error(const std::string& what) {
+  std::string message = what;
+  while (message.rfind("swatnn: ", 0) == 0) message.erase(0, 8);
   std::fprintf(stderr, "swatnn: %s\n", message.c_str());
-  return 1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  swatnn_cli::command_line line;
+  try {
+    line = swatnn_cli::parse(argc, argv);
+  } catch (const swatnn_cli::help_request& help) {
+    std::fputs(help.text().c_str(), stdout);
+    return 0;
+  } catch (const usage_error& e) {
+    print_error(e.what());
+    return 2;
+  }
+  try {
+    if (line.command == "search") return search_command(line.run);
+    if (line.command == "cornn") return cornn_command(line.run);
+    if (line.command == "compare") return compare_command(line.run, line.compare);
+    if (line.command == "train-autoencoder") return swatnn_cli::train_autoencoder_command(line.autoencoder);
+    if (line.command == "evaluate-autoencoder") return swatnn_cli::evaluate_autoencoder_command(line.autoencoder);
+    return swatnn_cli::baseline_command(line.baseline);
+  } catch (const usage_error& e) {
+    print_error(e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return 1;
+  }
 }

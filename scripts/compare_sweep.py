@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compares a `swatnn cornn --csv` sweep with a dense baseline (`dense_baseline --csv`), function by function.
+"""Compares a `swatnn cornn --csv` sweep with a dense baseline (`swatnn baseline --csv`), function by function.
 
 Usage: scripts/compare_sweep.py SWEEP.csv DENSE.csv [--budget 30]
 Prints, for the fine-tuned picks and for the search's own picks (before fine-tuning), how many functions beat the

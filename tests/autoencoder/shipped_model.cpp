@@ -1,6 +1,6 @@
 // The shipped model (models/swat_small.swt) loads into the swat-small configuration and reproduces the held-out
 // reconstruction figures recorded when it was shipped (models/swat_small.record, written by
-// `train_autoencoder --evaluate models/swat_small.swt --networks 32 --batch 8 --points 200 --seed 2026 --record`).
+// `swatnn evaluate-autoencoder --model models/swat_small.swt --networks 32 --batch 8 --points 200 --seed 2026 --record FILE`).
 #include <doctest/doctest.h>
 
 #include <fstream>

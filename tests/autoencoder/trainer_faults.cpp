@@ -1,5 +1,5 @@
 // Faults during autoencoder training (autoencoder/trainer.hpp with optim/stop_on_non_finite.hpp, as
-// examples/train_autoencoder.cpp runs it): a NaN appearing mid-training stops the run with a message naming
+// `swatnn train-autoencoder` runs it): a NaN appearing mid-training stops the run with a message naming
 // the iteration, and the last checkpoint on disk is the last good one (finite, and a resume from it continues).
 // SIGKILL during training then --resume: tests/cli/faults.sh (kill_resume_training); a kill while a checkpoint
 // is being written: tests/io/checkpoint.cpp.

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Fault tests of the swatnn and train_autoencoder commands (registered with ctest by tests/CMakeLists.txt):
-#   faults.sh SWATNN TRAIN_AUTOENCODER CASE
+# Fault tests of the swatnn command (its subcommands search, cornn and train-autoencoder; registered with ctest by
+# tests/CMakeLists.txt):
+#   faults.sh SWATNN CASE
 # Each case exits 0 when the command behaved as documented (docs/reliability.md), 1 otherwise (saying why), and
 # 77 (ctest: skipped) when this machine cannot set the case up (e.g. no permission to mount or mknod).
 # Device nodes and FIFOs are made here in a temporary directory, never the system's.
 set -uo pipefail
-swatnn=$1 train=$2 case=$3
+swatnn=$1 case=$2
+train=("$swatnn" train-autoencoder)
 work=$(mktemp -d "${TMPDIR:-/tmp}/swatnn_faults.XXXXXX")
 mounted=""
 cleanup() { [[ -n $mounted ]] && umount "$mounted" 2>/dev/null; rm -rf "$work"; }
@@ -31,14 +33,15 @@ case $case in
     run 2 "$swatnn" search --cornn Sphere --l1 nan
     expect_output "--l1 takes a finite number"
     run 2 "$swatnn" search --cornn Sphere --restarts 99999999999
-    expect_output "--restarts takes a whole number >= 0 (at most 2147483647)"
+    expect_output "--restarts takes a whole number >= 1 (at most 2147483647)"
     run 2 "$swatnn" search --cornn Sphere --seed -3
     expect_output "--seed takes a whole number"
-    run 2 "$train" --out "$work/m.swt" --steps -1
+    run 2 "${train[@]}" --out "$work/m.swt" --steps -1
     expect_output "--steps takes a whole number >= 0"
-    run 2 "$train" --out "$work/m.swt" --minutes 5x
-    expect_output "--minutes takes a number of minutes"
-    [[ ! -e $work/m.swt ]] || fail "train_autoencoder wrote a model"
+    run 2 "${train[@]}" --out "$work/m.swt" --minutes 5x
+    expect_output "--minutes takes a finite number >= 0, got '5x'"
+    [[ ! -e $work/m.swt ]] || fail "train-autoencoder wrote a model"
+    refuse_output "swatnn: swatnn:"
     ;;
   missing_output_dir)
     for flag in --json --header --dot; do
@@ -55,7 +58,7 @@ case $case in
       expect_output "$flag $work/no/such/dir/out: the directory '$work/no/such/dir' does not exist"
       refuse_output "functions in"
     done
-    run 1 "$train" --out "$work/no/dir/m.swt" --steps 10
+    run 1 "${train[@]}" --out "$work/no/dir/m.swt" --steps 10
     expect_output "--out $work/no/dir/m.swt: the directory"
     run 1 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work"
     expect_output "is a directory"
@@ -134,8 +137,8 @@ case $case in
   kill_resume_training)
     # the same short training run uninterrupted, and SIGKILLed after its first checkpoint then resumed
     small=(--recipe paper --steps 40 --checkpoint-every 5 --seed 3 --networks 16 --points 50 --batch 8)
-    run 0 "$train" --out "$work/straight.swt" --checkpoint "$work/straight.ckpt" "${small[@]}"
-    "$train" --out "$work/killed.swt" --checkpoint "$work/killed.ckpt" "${small[@]}" >"$work/out" 2>&1 &
+    run 0 "${train[@]}" --out "$work/straight.swt" --checkpoint "$work/straight.ckpt" "${small[@]}"
+    "${train[@]}" --out "$work/killed.swt" --checkpoint "$work/killed.ckpt" "${small[@]}" >"$work/out" 2>&1 &
     pid=$!
     while [[ ! -e $work/killed.ckpt ]] && kill -0 $pid 2>/dev/null; do sleep 0.02; done
     kill -KILL $pid 2>/dev/null || fail "the run ended before it could be killed (make it longer)"
@@ -143,7 +146,7 @@ case $case in
     rc=$?
     ((rc == 137)) || fail "exit status $rc, expected 137 (SIGKILL)"
     [[ ! -e $work/killed.swt ]] || fail "the killed run wrote its model"
-    run 0 "$train" --out "$work/killed.swt" --checkpoint "$work/killed.ckpt" --resume "$work/killed.ckpt" "${small[@]}"
+    run 0 "${train[@]}" --out "$work/killed.swt" --checkpoint "$work/killed.ckpt" --resume "$work/killed.ckpt" "${small[@]}"
     cmp "$work/straight.swt" "$work/killed.swt" || fail "the resumed run's model differs from the uninterrupted run's"
     ;;
   determinism)
