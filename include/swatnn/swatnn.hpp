@@ -75,6 +75,9 @@
 #include <swatnn/search/search_gates.hpp>
 #include <swatnn/search/tuned_selection.hpp>
 
+// the fit/predict facade (the search, fine-tuning and scaling in one call)
+#include <swatnn/regressor.hpp>
+
 // baselines the search is compared with
 #include <swatnn/baselines/admm_prune.hpp>
 #include <swatnn/baselines/budget.hpp>
