@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs the libFuzzer harnesses of tests/fuzz/ (clang-14, -fsanitize=fuzzer,address,undefined) in their
+# Builds and runs the libFuzzer harnesses of tests/fuzz/ (clang-19, -fsanitize=fuzzer,address,undefined) in their
 # own build directory (default build-fuzz; set SWATNN_FUZZ_DIR). See docs/reliability.md.
 #   scripts/fuzz.sh build                   build every harness
 #   scripts/fuzz.sh ci [SECONDS]            each harness SECONDS (default 20) on its checked-in corpus (CI)
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${SWATNN_FUZZ_DIR:-build-fuzz}
 harnesses=(csv npy json checkpoint cli)
-cxx=${SWATNN_FUZZ_CXX:-clang++-14}
+cxx=${SWATNN_FUZZ_CXX:-clang++-19}
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -D_GLIBCXX_ASSERTIONS -Wall -Wextra -Wno-unknown-pragmas -Iinclude -Itests -Iexamples -isystem /usr/include/eigen3
        -DSWATNN_MODEL_DIR=\"$PWD/models\")

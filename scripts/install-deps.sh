@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(cmake make g++ libeigen3-dev xtensor-dev libboost-dev doctest-dev libbenchmark-dev
           libcli11-dev                # the swatnn command's command line (CLI11)
           nlohmann-json3-dev          # network JSON (network/export_json.hpp)
-          clang-14 libfuzzer-14-dev   # clang + libFuzzer: the fuzz harnesses (scripts/fuzz.sh)
+          clang-19 libclang-rt-19-dev libomp-19-dev  # clang-19: the ASan + UBSan pass and the fuzz harnesses
           gnuplot-nox libxml2-utils)  # swatnn compare --plots (SVG), and its test's XML check
 missing=()
 for p in "${packages[@]}"; do

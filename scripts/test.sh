@@ -1,52 +1,68 @@
 #!/usr/bin/env bash
-# The whole test suite from a clean build directory: installs dependencies, configures, builds, runs ctest;
-# then every fuzz harness for a short fixed time on its corpus (scripts/fuzz.sh ci; docs/reliability.md), and, when
-# SWATNN_TEST_SANITIZE=1, the same suite again under AddressSanitizer + UBSan (a second build directory,
-# <build-dir>-asan; off by default: on the 2-core machine it would double the run, docs/reliability.md).
+# The whole test suite from clean build directories (the README's test command; .ci/run calls it):
+#   1. the CUDA backend (build-dir-cuda) whenever nvcc is installed: builds test_cuda and bench_cuda, and runs the
+#      CUDA tests when the machine has a GPU (they are not run, and this says so, when it has none);
+#   2. every fuzz harness for a short fixed time on its corpus (scripts/fuzz.sh ci; docs/reliability.md);
+#   3. the whole ctest suite built with clang-19 under AddressSanitizer + UBSan (build-dir-asan): the clang build
+#      and the sanitizer run in one pass;
+#   4. the whole ctest suite built with g++ (Release, build-dir), last, so that its summary closes the output.
 # Usage: scripts/test.sh [build-dir]   (default: build-test; extra CMake options via SWATNN_CMAKE_ARGS)
-# SWATNN_TEST_SANITIZE=1 adds the sanitizer pass, SWATNN_TEST_FUZZ_SECONDS=0 skips the fuzzing (default 20 s each).
+# SWATNN_TEST_CUDA=0, SWATNN_TEST_FUZZ_SECONDS=0 and SWATNN_TEST_SANITIZE=0 leave out passes 1, 2 and 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-test}
 scripts/install-deps.sh
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release ${SWATNN_CMAKE_ARGS:-}
-cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" | tee "$build/ctest.log"
+jobs=$(nproc)
 
-if [[ ${SWATNN_TEST_SANITIZE:-0} != 0 ]]; then
-  # Not run here: deploy (builds a consumer without our flags) and headers_compile_alone (compiles, runs nothing).
-  start=$(date +%s)
-  cmake -S . -B "$build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWATNN_SANITIZE=ON -DSWATNN_BUILD_BENCHMARKS=OFF \
-    ${SWATNN_CMAKE_ARGS:-}
-  cmake --build "$build-asan" -j"$(nproc)"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$build-asan" --output-on-failure -j"$(nproc)" -E '^(deploy|headers_compile_alone)$'
-  echo "sanitizer pass (ASan + UBSan build and ctest): $(($(date +%s) - start)) s"
-fi
-if [[ ${SWATNN_TEST_FUZZ_SECONDS:-20} != 0 ]]; then
-  start=$(date +%s)
-  SWATNN_FUZZ_DIR="$build-fuzz" scripts/fuzz.sh ci "${SWATNN_TEST_FUZZ_SECONDS:-20}"
-  echo "fuzzing (every harness ${SWATNN_TEST_FUZZ_SECONDS:-20} s): $(($(date +%s) - start)) s"
-fi
-
-# The CUDA backend whenever nvcc is installed (PATH or /usr/local/cuda/bin): its own build directory
-# (<build-dir>-cuda), only the CUDA targets (test_cuda, bench_cuda), and the cuda-labelled tests, which report
-# skipped (exit 77) on a machine without a GPU. SWATNN_TEST_CUDA=0 leaves it out. Measured 2026-12-03 on the 2-core
-# CI machine: 497 s wall while four builds shared it (load ~10), 245 s of CPU time (about 2-3 min when idle).
+# ---- 1. CUDA ---------------------------------------------------------------------------------------------------
 nvcc_bin=$(command -v nvcc || true)
 if [[ -z $nvcc_bin && -x /usr/local/cuda/bin/nvcc ]]; then nvcc_bin=/usr/local/cuda/bin/nvcc; fi
 if [[ -n $nvcc_bin && ${SWATNN_TEST_CUDA:-1} != 0 ]]; then
   start=$(date +%s)
   cmake -S . -B "$build-cuda" -DCMAKE_BUILD_TYPE=Release -DSWATNN_ENABLE_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc_bin" \
     -DSWATNN_BUILD_EXAMPLES=OFF ${SWATNN_CMAKE_ARGS:-}
-  cmake --build "$build-cuda" -j"$(nproc)" --target test_cuda bench_cuda
-  ctest --test-dir "$build-cuda" -V -L cuda   # -V: the line saying why it skipped, or every test case's result
-  echo "CUDA pass (configure, build test_cuda + bench_cuda, ctest -L cuda): $(($(date +%s) - start)) s"
+  cmake --build "$build-cuda" -j"$jobs" --target test_cuda bench_cuda
+  # test_cuda exits 77, after one line saying so, on a machine without a CUDA device
+  cuda_rc=0
+  SWATNN_SOURCE_DIR=$PWD "$build-cuda/tests/test_cuda" > "$build-cuda/test_cuda.log" 2>&1 || cuda_rc=$?
+  if ((cuda_rc == 77)); then
+    echo "CUDA tests not run: $(head -n 1 "$build-cuda/test_cuda.log")"
+  else
+    cat "$build-cuda/test_cuda.log"
+    ((cuda_rc == 0)) || { echo "CUDA tests failed (exit $cuda_rc)"; exit 1; }
+  fi
+  echo "CUDA pass (configure, build test_cuda + bench_cuda, tests when a GPU is present): $(($(date +%s) - start)) s"
 elif [[ -n $nvcc_bin ]]; then
   echo "CUDA pass not run: SWATNN_TEST_CUDA=0"
 else
   echo "CUDA pass not run: no nvcc on PATH or in /usr/local/cuda/bin (the CUDA Toolkit 13 builds swatnn::cuda)"
 fi
 
-# The main suite's closing line once more, last: the passes above end with their own (smaller) test runs.
-echo "main suite ($build): $(grep -E 'tests passed, [0-9]+ tests failed out of' "$build/ctest.log" | tail -n 1)"
+# ---- 2. fuzzing ------------------------------------------------------------------------------------------------
+if [[ ${SWATNN_TEST_FUZZ_SECONDS:-20} != 0 ]]; then
+  start=$(date +%s)
+  SWATNN_FUZZ_DIR="$build-fuzz" scripts/fuzz.sh ci "${SWATNN_TEST_FUZZ_SECONDS:-20}"
+  echo "fuzzing (every harness ${SWATNN_TEST_FUZZ_SECONDS:-20} s): $(($(date +%s) - start)) s"
+fi
+
+# ---- 3. clang-19 + ASan + UBSan --------------------------------------------------------------------------------
+# Not run here: deploy (installs and builds a consumer with the system compiler), headers_compile_alone (compiles,
+# runs nothing: the g++ pass checks it) and the benchmarks (not built).
+if [[ ${SWATNN_TEST_SANITIZE:-1} != 0 ]]; then
+  start=$(date +%s)
+  # -O1 with Eigen's and the standard library's assertions on (no NDEBUG), line tables for the reports' stacks
+  cmake -S . -B "$build-asan" -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_BUILD_TYPE=Release -DSWATNN_SANITIZE=ON \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only -D_GLIBCXX_ASSERTIONS" -DSWATNN_BUILD_BENCHMARKS=OFF \
+    ${SWATNN_CMAKE_ARGS:-}
+  cmake --build "$build-asan" -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$build-asan" --output-on-failure -j"$jobs" -E '^(deploy|headers_compile_alone)$'
+  echo "clang-19 ASan + UBSan pass (build and ctest): $(($(date +%s) - start)) s"
+fi
+
+# ---- 4. g++, the whole suite, last -----------------------------------------------------------------------------
+start=$(date +%s)
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release ${SWATNN_CMAKE_ARGS:-}
+cmake --build "$build" -j"$jobs"
+ctest --test-dir "$build" --output-on-failure -j"$jobs"
+echo "g++ pass (build and ctest): $(($(date +%s) - start)) s"

@@ -3,6 +3,8 @@
 // and errors naming the problem.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -222,6 +224,40 @@ TEST_CASE("fine_tune calls callbacks, stops when one asks, and allocates nothing
   REQUIRE(rec.validations.size() == 12);
   for (std::size_t k = 0; k < 12; ++k) CHECK(rec.validations[k] == r.validation_curve[k]);
   if (test::allocation_counting_enabled) CHECK(rec.allocations.back() == rec.allocations[2]);
+}
+
+namespace {
+// Sets a stop flag at one update (as the swatnn command's SIGINT handler sets its flag at any time).
+struct raise_flag_at {
+  std::atomic<bool>* flag;
+  std::uint64_t at;
+  bool step(const step_info<float>& info) {
+    if (info.iteration == at) flag->store(true);
+    return false;
+  }
+};
+}  // namespace
+
+TEST_CASE("fine_tune ends before its next update once options.stop is true, keeping the best parameters") {
+  const auto t = teacher();
+  const auto train = make_split(t, 80, 13);
+  const auto validation = make_split(t, 30, 14);
+  const auto start = perturbed(t, 15);
+  std::atomic<bool> stop{false};
+  fine_tune_options<> options{.max_iterations = 100, .patience = 0};
+  options.stop = &stop;
+  const auto r = fine_tune(start, train, validation, options, raise_flag_at{&stop, 5});
+  CHECK(r.stopped_by == fine_tune_stop::requested);
+  CHECK(r.iterations == 6);  // update 5 was under way when the flag rose
+  REQUIRE(r.validation_curve.size() == 7);
+  CHECK(r.validation_mse == doctest::Approx(*std::min_element(r.validation_curve.begin(), r.validation_curve.end())));
+  // the same run without the flag goes on
+  CHECK(fine_tune(start, train, validation, fine_tune_options<>{.max_iterations = 100, .patience = 0}).iterations == 100);
+  // raised before the start: no update, the starting network
+  const auto none = fine_tune(start, train, validation, options);
+  CHECK(none.stopped_by == fine_tune_stop::requested);
+  CHECK(none.iterations == 0);
+  CHECK(none.validation_mse == r.validation_curve.front());
 }
 
 TEST_CASE("fine_tune rejects bad input with errors naming the problem") {

@@ -4,6 +4,7 @@
 // fine_tune, determinism, and errors.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -99,6 +100,23 @@ TEST_CASE("fine_tune_lm recovers a teacher from a perturbed start, keeping struc
   const auto two = fine_tune_lm(start, train, validation, {.max_iterations = 2, .patience = 0});
   CHECK(two.iterations == 2);
   CHECK(two.stopped_by == fine_tune_stop::max_iterations);
+}
+
+TEST_CASE("fine_tune_lm ends before its next iteration once options.stop is true") {
+  const auto teacher = random_network(2, 7);
+  const auto train = make_split(teacher, 200, 1), validation = make_split(teacher, 100, 2);
+  const auto start = perturbed(teacher, 3);
+  std::atomic<bool> stop{true};
+  levenberg_marquardt_options options;
+  options.stop = &stop;
+  const auto none = fine_tune_lm(start, train, validation, options);
+  CHECK(none.stopped_by == fine_tune_stop::requested);
+  CHECK(none.iterations == 0);
+  CHECK(none.validation_mse == doctest::Approx(mse(start, validation)).epsilon(1e-5));
+  stop.store(false);
+  const auto runs = fine_tune_lm(start, train, validation, options);
+  CHECK(runs.stopped_by != fine_tune_stop::requested);
+  CHECK(runs.iterations > 0);
 }
 
 TEST_CASE("fine_tune_lm stops as converged when no damping lowers the training MSE") {

@@ -52,7 +52,10 @@ inline std::vector<bool> top_k_mask(std::span<const double> v, std::size_t k) {
     if (std::isnan(x)) throw value_error("top_k_mask: an entry is NaN; the values to project must be numbers");
   std::vector<std::size_t> order(v.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return std::abs(v[a]) > std::abs(v[b]); });
+  // ties keep the index order (std::sort with the index as tie-break; see search/prune.hpp for why not stable_sort)
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::abs(v[a]) > std::abs(v[b]) || (std::abs(v[a]) == std::abs(v[b]) && a < b);
+  });
   std::vector<bool> keep(v.size(), false);
   for (std::size_t i = 0; i < k; ++i) keep[order[i]] = true;
   return keep;

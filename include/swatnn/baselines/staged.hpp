@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -171,7 +172,9 @@ staged_result<S> run_staged(const data::split& train, const data::split& validat
   // Budgets largest first: each grid network's pruning chain visits them in that order.
   std::vector<std::size_t> order(budgets.size());
   for (std::size_t b = 0; b < order.size(); ++b) order[b] = b;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return budgets[a] > budgets[b]; });
+  // ties keep their given order (std::sort with the index as tie-break; see search/prune.hpp for why not stable_sort)
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return budgets[a] > budgets[b] || (budgets[a] == budgets[b] && a < b); });
 
   // pruned[b][k]: grid network k pruned to budgets[b], after its last round of Adam (before the final tuning).
   std::vector<std::vector<fine_tune_result<S>>> pruned(budgets.size(), std::vector<fine_tune_result<S>>(grid.size()));
@@ -202,9 +205,12 @@ staged_result<S> run_staged(const data::split& train, const data::split& validat
     const auto t = now();
     std::vector<std::size_t> ranked(grid.size());
     for (std::size_t k = 0; k < ranked.size(); ++k) ranked[k] = k;
-    std::stable_sort(ranked.begin(), ranked.end(), [&](std::size_t a, std::size_t c) {
-      return pruned[b][a].validation_mse < pruned[b][c].validation_mse;
-    });
+    auto key = [&](std::size_t k) {  // NaN last
+      const double v = pruned[b][k].validation_mse;
+      return std::isnan(v) ? std::numeric_limits<double>::infinity() : v;
+    };
+    std::sort(ranked.begin(), ranked.end(),  // ties keep the grid order
+              [&](std::size_t a, std::size_t c) { return key(a) < key(c) || (key(a) == key(c) && a < c); });
     const std::size_t keep = options.polish_best == 0 ? ranked.size()
                                                       : std::min(ranked.size(), static_cast<std::size_t>(options.polish_best));
     std::vector<fine_tune_result<S>> tuned(keep);

@@ -8,6 +8,7 @@
 // Allocation-free after warm-up (the optimizer state, the workspaces and the curve are sized when a run starts).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -51,6 +52,9 @@ struct fine_tune_options {
   double min_delta = 0.0;     // an improvement must lower the best validation MSE by more than this (>= 0)
   int batch = 0;              // training points per update; 0 = full batch; else a seeded reshuffle per epoch
   std::uint64_t seed = 0;     // seeds the mini-batch order (unused for full batch)
+  // When set: the run ends before its next update once *stop is true (stopped_by = fine_tune_stop::requested),
+  // keeping the best-validation parameters so far. Safe to set from another thread or a signal handler.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 enum class fine_tune_stop {
@@ -59,6 +63,7 @@ enum class fine_tune_stop {
   callback,        // a callback asked to stop
   non_finite,      // the training loss, a gradient or the validation MSE became NaN or infinite
   converged,       // fine_tune_lm only: no step lowered the training MSE, even with the largest damping
+  requested,       // options.stop became true
 };
 
 template <network_spec_type S>
@@ -272,6 +277,10 @@ fine_tune_result<S> fine_tune(sparse_network<S, float> net, const data::split& t
   result.stopped_by = stop_at_begin ? fine_tune_stop::callback : fine_tune_stop::max_iterations;
 
   for (int k = 0; k < options.max_iterations && !stop_at_begin; ++k) {
+    if (options.stop != nullptr && options.stop->load(std::memory_order_relaxed)) {
+      result.stopped_by = fine_tune_stop::requested;
+      break;
+    }
     const matrix* x = &train.x;
     const matrix* y = &train.y;
     if (!full_batch) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -39,6 +40,7 @@ struct levenberg_marquardt_options {
   int patience = 50;              // stop after this many iterations without a validation improvement; 0 = never
   double initial_damping = 1e-3;  // lambda at the start (> 0)
   double max_damping = 1e10;      // no step lowers the training MSE even with this lambda: converged (> initial)
+  const std::atomic<bool>* stop = nullptr;  // as fine_tune_options::stop: checked before every iteration
 };
 
 namespace detail {
@@ -221,6 +223,10 @@ fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split
   result.stopped_by = fine_tune_stop::max_iterations;
 
   for (int k = 0; k < options.max_iterations && p > 0; ++k) {
+    if (options.stop != nullptr && options.stop->load(std::memory_order_relaxed)) {
+      result.stopped_by = fine_tune_stop::requested;
+      break;
+    }
     model.set_values(values);
     const double loss = residuals_of(model.evaluate(x, &jacobian));
     if (!std::isfinite(loss) || !jacobian.allFinite()) {

@@ -70,7 +70,8 @@ inline void check_prune_options(const prune_options& o, int outputs) {
 
 struct weight_strength {
   double strength = 0;
-  parameter_slot slot;  // a weight or an output weight
+  std::size_t order = 0;  // position in the slot order: equal strengths keep it (std::sort is not stable)
+  parameter_slot slot;    // a weight or an output weight
 };
 }  // namespace detail
 
@@ -90,11 +91,15 @@ int remove_weakest_weights(sparse_network<S, T>& net, const cpu::matrix<T>& x, i
   detail::for_each_surviving_slot(net, [&](const detail::parameter_slot& s) {
     if (s.kind != detail::parameter_kind::weight && s.kind != detail::parameter_kind::output_weight) return;
     const auto& source_rms = rms[static_cast<std::size_t>(s.kind == detail::parameter_kind::weight ? s.layer : net.depth)];
-    weights.push_back({std::abs(static_cast<double>(detail::slot_ref(net, s))) * static_cast<double>(source_rms(s.row)), s});
+    weights.push_back({std::abs(static_cast<double>(detail::slot_ref(net, s))) * static_cast<double>(source_rms(s.row)),
+                       weights.size(), s});
   });
   const auto removed = std::min<std::size_t>(weights.size(), static_cast<std::size_t>(std::max(count, 0)));
-  std::stable_sort(weights.begin(), weights.end(),
-                   [](const auto& a, const auto& b) { return a.strength < b.strength; });
+  // std::sort with the slot order as tie-break, not std::stable_sort: libstdc++ 12's stable_sort uses the
+  // deprecated std::get_temporary_buffer, which clang-19 reports in C++20 (same order either way)
+  std::sort(weights.begin(), weights.end(), [](const auto& a, const auto& b) {
+    return a.strength < b.strength || (a.strength == b.strength && a.order < b.order);
+  });
   for (std::size_t k = 0; k < removed; ++k) detail::slot_ref(net, weights[k].slot) = T(0);
   prune_dead(net);
   fold_constant_neurons(net);
