@@ -8,6 +8,11 @@
 // fit() copies its parameters into a working autoencoder of its own (the search writes workspaces inside the
 // autoencoder), so regressors sharing one model may fit on different threads at the same time. One regressor is
 // like a standard container: its const members may run concurrently, fit() and load() need it to themselves.
+// Compile time: a translation unit that calls fit() compiles the whole pipeline (the decoders of every depth, the
+// search, both fine-tuners, the JSON reader and writer). A program with several such files compiles it once: after
+// the include, `extern template class swatnn::basic_regressor<>;` in each, and `template class
+// swatnn::basic_regressor<>;` in one of them (or in a file of its own); fit(dataset), save, load and export_cpp are
+// defined out of the class (not inline) for this.
 #pragma once
 
 #include <algorithm>
@@ -194,56 +199,7 @@ class basic_regressor {
 
   // Fits on a dataset (data::make_dataset, cornn::load): its train and validation splits, already scaled, and its
   // scalers; its test split, when it has one, is only scored (summary().test). Returns *this.
-  basic_regressor& fit(const data::dataset& d) {
-    data::require_inputs<inputs>(d);
-    if (d.train.empty() || d.validation.empty())
-      throw value_error("swatnn::regressor::fit: " + d.name + " has " + std::to_string(d.train.size()) +
-                        " training and " + std::to_string(d.validation.size()) +
-                        " validation rows; both are needed (more rows, or another split_options.validation_fraction)");
-    if (d.input_scaler.columns() != static_cast<std::size_t>(inputs) || d.label_scaler.columns() != 1)
-      throw shape_error("swatnn::regressor::fit: " + d.name + "'s scalers have " +
-                        std::to_string(d.input_scaler.columns()) + " input and " +
-                        std::to_string(d.label_scaler.columns()) + " label columns; expected " +
-                        std::to_string(inputs) + " and 1");
-    if (options_.fine_tune) {
-      detail::check_fine_tune_options(options_.tuning.tune, d.train.size());
-      detail::check_levenberg_marquardt_options(options_.tuning.lm);
-    }
-    const auto start = std::chrono::steady_clock::now();
-    const detail::openmp_threads_scope threads(options_.threads);
-    if (!model_) model_ = load_shared_autoencoder<AE>(options_.model_path.empty() ? default_model_path()
-                                                                                  : options_.model_path);
-    // A working copy: the search writes the decoders' workspaces, the shared model stays read-only.
-    auto ae = std::make_unique<AE>();
-    const auto shared = model_->parameters().values();
-    std::copy(shared.begin(), shared.end(), ae->parameters().values().begin());
-
-    const regressor_penalties& p = options_.penalties;
-    auto penalties = regularizers{smooth_l0{.weight = p.l0, .sharpness = 20}, l1{.weight = p.l1},
-                                  mask_separation{.weight = p.mask_separation}, neuron_count{.weight = p.neuron_count}};
-    latent_search_options search_options = options_.search;
-    search_options.select_after = std::min(search_options.select_after, search_options.iterations / 2);
-    latent_search search(*ae, penalties, adam{}, search_options);
-    const auto result = options_.progress ? search.run(d.train, d.validation, progress_bar{})
-                                          : search.run(d.train, d.validation);
-    network_type net = result.best().network;
-    if (options_.fine_tune) net = fine_tune_candidates(result, d.train, d.validation, options_.tuning).best().tuned.net;
-
-    fit_state f;
-    f.network = std::move(net);
-    f.input_scaler = d.input_scaler;
-    f.label_scaler = d.label_scaler;
-    f.input_names = d.input_names;
-    f.target_name = d.target_name;
-    f.summary.name = d.name;
-    f.summary.train = score(f, d.train);
-    f.summary.validation = score(f, d.validation);
-    if (!d.test.empty()) f.summary.test = score(f, d.test);
-    f.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    describe(f);
-    fitted_ = std::move(f);  // only a complete fit replaces the previous one
-    return *this;
-  }
+  basic_regressor& fit(const data::dataset& d);
 
   bool fitted() const { return fitted_.has_value(); }
 
@@ -270,54 +226,14 @@ class basic_regressor {
   const regressor_summary& summary() const { return state("summary").summary; }
 
   // The network as a standalone C++17 header (export_cpp_header: see docs/export.md for the units it works in).
-  void export_cpp(const std::filesystem::path& path, const cpp_export_options& options = {}) const {
-    export_cpp_header(state("export_cpp").network, path, options);
-  }
+  void export_cpp(const std::filesystem::path& path, const cpp_export_options& options = {}) const;
 
   // The network with its scalers, column names and MSEs (scaled units) as JSON (save_json), written atomically.
-  void save(const std::filesystem::path& path) const {
-    const fit_state& f = state("save");
-    network_metadata meta;  // member by member: the metadata grows
-    meta.name = f.summary.name;
-    if (f.summary.train) meta.train_mse = f.summary.train->scaled;
-    if (f.summary.validation) meta.validation_mse = f.summary.validation->scaled;
-    if (f.summary.test) meta.test_mse = f.summary.test->scaled;
-    meta.input_scaling = f.input_scaler;
-    meta.label_scaling = f.label_scaler;
-    meta.input_names = f.input_names;
-    meta.target_names = {f.target_name};
-    save_json(f.network, path, meta);
-  }
+  void save(const std::filesystem::path& path) const;
 
   // Reads a file written by save() (or any network JSON with input_scaling and label_scaling in its metadata);
   // the regressor then predicts with it. io_error / data_error for a bad file; the previous state is kept then.
-  void load(const std::filesystem::path& path) {
-    auto model = load_json<spec, float>(path);
-    const network_metadata& meta = model.metadata;
-    if (!meta.input_scaling || !meta.label_scaling)
-      throw data_error(path.string() + ": /metadata has no " +
-                       std::string(!meta.input_scaling ? "input_scaling" : "label_scaling") +
-                       "; a regressor needs both scalers to predict in data units (save it with regressor::save, or "
-                       "pass them to save_json in network_metadata)");
-    fit_state f;
-    f.network = std::move(model.network);
-    f.input_scaler = *meta.input_scaling;
-    f.label_scaler = *meta.label_scaling;
-    f.input_names = meta.input_names.empty() ? data::detail::default_column_names(static_cast<std::size_t>(inputs))
-                                             : meta.input_names;
-    f.target_name = meta.target_names.empty() ? std::string("y") : meta.target_names.front();
-    f.summary.name = meta.name;
-    const double factor = label_factor(f.label_scaler);
-    auto both = [&](const std::optional<double>& scaled) -> std::optional<regressor_mse> {
-      if (!scaled) return std::nullopt;
-      return regressor_mse{.data = *scaled * factor, .scaled = *scaled};
-    };
-    f.summary.train = both(meta.train_mse);
-    f.summary.validation = both(meta.validation_mse);
-    f.summary.test = both(meta.test_mse);
-    describe(f);
-    fitted_ = std::move(f);
-  }
+  void load(const std::filesystem::path& path);
 
   // Checks options as the constructor does (value_error naming the field).
   static void validate(const regressor_options& o) {
@@ -379,6 +295,111 @@ class basic_regressor {
   std::shared_ptr<const AE> model_;
   std::optional<fit_state> fitted_;
 };
+
+// The members that run the pipeline or read and write files are defined here, out of the class and so not
+// inline: a translation unit that declares `extern template class swatnn::basic_regressor<>;` leaves them to the
+// one that defines `template class swatnn::basic_regressor<>;` (see the top of this file).
+
+template <class AE>
+basic_regressor<AE>& basic_regressor<AE>::fit(const data::dataset& d) {
+  data::require_inputs<inputs>(d);
+  if (d.train.empty() || d.validation.empty())
+    throw value_error("swatnn::regressor::fit: " + d.name + " has " + std::to_string(d.train.size()) +
+                      " training and " + std::to_string(d.validation.size()) +
+                      " validation rows; both are needed (more rows, or another split_options.validation_fraction)");
+  if (d.input_scaler.columns() != static_cast<std::size_t>(inputs) || d.label_scaler.columns() != 1)
+    throw shape_error("swatnn::regressor::fit: " + d.name + "'s scalers have " +
+                      std::to_string(d.input_scaler.columns()) + " input and " +
+                      std::to_string(d.label_scaler.columns()) + " label columns; expected " +
+                      std::to_string(inputs) + " and 1");
+  if (options_.fine_tune) {
+    detail::check_fine_tune_options(options_.tuning.tune, d.train.size());
+    detail::check_levenberg_marquardt_options(options_.tuning.lm);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const detail::openmp_threads_scope threads(options_.threads);
+  if (!model_) model_ = load_shared_autoencoder<AE>(options_.model_path.empty() ? default_model_path()
+                                                                                : options_.model_path);
+  // A working copy: the search writes the decoders' workspaces, the shared model stays read-only.
+  auto ae = std::make_unique<AE>();
+  const auto shared = model_->parameters().values();
+  std::copy(shared.begin(), shared.end(), ae->parameters().values().begin());
+
+  const regressor_penalties& p = options_.penalties;
+  auto penalties = regularizers{smooth_l0{.weight = p.l0, .sharpness = 20}, l1{.weight = p.l1},
+                                mask_separation{.weight = p.mask_separation}, neuron_count{.weight = p.neuron_count}};
+  latent_search_options search_options = options_.search;
+  search_options.select_after = std::min(search_options.select_after, search_options.iterations / 2);
+  latent_search search(*ae, penalties, adam{}, search_options);
+  const auto result = options_.progress ? search.run(d.train, d.validation, progress_bar{})
+                                        : search.run(d.train, d.validation);
+  network_type net = result.best().network;
+  if (options_.fine_tune) net = fine_tune_candidates(result, d.train, d.validation, options_.tuning).best().tuned.net;
+
+  fit_state f;
+  f.network = std::move(net);
+  f.input_scaler = d.input_scaler;
+  f.label_scaler = d.label_scaler;
+  f.input_names = d.input_names;
+  f.target_name = d.target_name;
+  f.summary.name = d.name;
+  f.summary.train = score(f, d.train);
+  f.summary.validation = score(f, d.validation);
+  if (!d.test.empty()) f.summary.test = score(f, d.test);
+  f.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  describe(f);
+  fitted_ = std::move(f);  // only a complete fit replaces the previous one
+  return *this;
+}
+
+template <class AE>
+void basic_regressor<AE>::export_cpp(const std::filesystem::path& path, const cpp_export_options& options) const {
+  export_cpp_header(state("export_cpp").network, path, options);
+}
+
+template <class AE>
+void basic_regressor<AE>::save(const std::filesystem::path& path) const {
+  const fit_state& f = state("save");
+  network_metadata meta;  // member by member: the metadata grows
+  meta.name = f.summary.name;
+  if (f.summary.train) meta.train_mse = f.summary.train->scaled;
+  if (f.summary.validation) meta.validation_mse = f.summary.validation->scaled;
+  if (f.summary.test) meta.test_mse = f.summary.test->scaled;
+  meta.input_scaling = f.input_scaler;
+  meta.label_scaling = f.label_scaler;
+  meta.input_names = f.input_names;
+  meta.target_names = {f.target_name};
+  save_json(f.network, path, meta);
+}
+
+template <class AE>
+void basic_regressor<AE>::load(const std::filesystem::path& path) {
+  auto model = load_json<spec, float>(path);
+  const network_metadata& meta = model.metadata;
+  if (!meta.input_scaling || !meta.label_scaling)
+    throw data_error(path.string() + ": /metadata has no " +
+                     std::string(!meta.input_scaling ? "input_scaling" : "label_scaling") +
+                     "; a regressor needs both scalers to predict in data units (save it with regressor::save, or "
+                     "pass them to save_json in network_metadata)");
+  fit_state f;
+  f.network = std::move(model.network);
+  f.input_scaler = *meta.input_scaling;
+  f.label_scaler = *meta.label_scaling;
+  f.input_names = meta.input_names.empty() ? data::detail::default_column_names(static_cast<std::size_t>(inputs))
+                                           : meta.input_names;
+  f.target_name = meta.target_names.empty() ? std::string("y") : meta.target_names.front();
+  f.summary.name = meta.name;
+  const double factor = label_factor(f.label_scaler);
+  auto both = [&](const std::optional<double>& scaled) -> std::optional<regressor_mse> {
+    if (!scaled) return std::nullopt;
+    return regressor_mse{.data = *scaled * factor, .scaled = *scaled};
+  };
+  f.summary.train = both(meta.train_mse);
+  f.summary.validation = both(meta.validation_mse);
+  f.summary.test = both(meta.test_mse);
+  describe(f);
+  fitted_ = std::move(f);
+}
 
 // The regressor on the shipped swat-small autoencoder.
 using regressor = basic_regressor<>;

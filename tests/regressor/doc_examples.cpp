@@ -9,6 +9,9 @@
 #include <iostream>
 // end example: tutorial-regressor-includes
 
+// compiled once, in instance.cpp
+extern template class swatnn::basic_regressor<>;
+
 namespace {
 
 [[maybe_unused]] void tutorial_regressor() {

@@ -21,6 +21,9 @@
 
 #include <swatnn/regressor.hpp>
 
+// compiled once, in instance.cpp
+extern template class swatnn::basic_regressor<>;
+
 namespace {
 
 namespace fs = std::filesystem;
