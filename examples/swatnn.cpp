@@ -204,10 +204,17 @@ void export_all(const outcome& o, const arguments& a, const data::dataset& d) {
     meta.test_mse = o.tuned_test;
     meta.input_scaling = d.input_scaler;
     meta.label_scaling = d.label_scaler;
+    meta.input_names = d.input_names;  // the dataset's columns (--inputs, --target)
+    meta.target_names = {d.target_name};
     save_json(o.final_network, a.json, meta);
   }
   if (!a.header.empty()) export_cpp_header(o.final_network, a.header);
-  if (!a.dot.empty()) export_dot(o.final_network, a.dot);
+  if (!a.dot.empty()) {
+    dot_options options;
+    options.input_names = d.input_names;
+    options.target_names = {d.target_name};
+    export_dot(o.final_network, a.dot, options);
+  }
 }
 
 std::vector<std::string> split_names(const std::string& list) {

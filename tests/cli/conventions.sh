@@ -166,8 +166,13 @@ case $case in
     stderr_has "column index 3 ('column 3') is chosen as an input and as the target"
     # --inputs by name on a CSV file, in the order given, a column left out
     { echo "x1,note,x2,y"; for i in $(seq 1 $rows); do echo "$i,$((i % 5)),$(((i * 7) % 13)),$((i + 2 * ((i * 7) % 13)))"; done; } >"$work/data.csv"
-    run 0 "$swatnn" search --train "$work/data.csv" --inputs x2,x1 --target y "${quick[@]}"
+    run 0 "$swatnn" search --train "$work/data.csv" --inputs x2,x1 --target y "${quick[@]}" --json "$work/csv.json" \
+      --dot "$work/csv.dot"
     stdout_has "nonzero parameters"
+    # the exports name the columns chosen, in that order
+    grep -q '"input_names": \["x2", "x1"\]' "$work/csv.json" || fail "the JSON does not record the inputs x2, x1"
+    grep -q '"target_names": \["y"\]' "$work/csv.json" || fail "the JSON does not record the target y"
+    grep -q '"x2"' "$work/csv.dot" || fail "the DOT file does not name the input x2"
     run 1 "$swatnn" search --train "$work/data.csv" --inputs x1,x3 --target y "${quick[@]}"
     stderr_has "no column named 'x3'"
     ;;
