@@ -55,3 +55,17 @@ TEST_CASE("the GNN autoencoder's training objective has the finite-difference gr
       CHECK(ae.parameters().gradient(block.handle()).cwiseAbs().maxCoeff() > 0.0);
     }
 }
+
+TEST_CASE("docs/encoders.md: the GNN encoder composes with the transformer decoders at every depth") {
+  // example: gnn-autoencoder
+  using ae = swatnn::multiscale_autoencoder<swatnn::gnn_encoder<{.dim = 64, .hidden = 64, .rounds = 3}>,
+                                            swatnn::transformer_decoder<{.heads = 4, .blocks = 2}>,
+                                            swatnn::scales<1, 2, 3, 4>>;
+  // end example: gnn-autoencoder
+  static_assert(ae::levels == 4);
+  ae model;
+  network_generator<paper_spec, float> gen({.networks = 2, .points = 16, .mixed_depths = true}, 3);
+  const auto batch = gen.next();
+  CHECK(model.encode(batch.tokens).cols() == 64);
+  CHECK(std::isfinite(model.forward(batch)));
+}

@@ -1,16 +1,14 @@
 // The minimal user encoder of docs/encoders.md ("Writing your own encoder"), compiled and run: it satisfies
 // the encoder_policy concept, composes into multiscale_autoencoder and trains through it (gradient check in double).
-// The region between the `// --- begin/end docs/encoders.md example ---` lines below must equal, line for line,
-// the first ```cpp block after the heading "## Writing your own encoder" of docs/encoders.md (last test case).
+// The page shows the `// example: user-encoder` region below, line for line (tests/docs/pages.cpp checks it).
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "support/doc_examples.hpp"
 #include "support/objective_gradient.hpp"
 
-// --- begin docs/encoders.md example ---
+// example: user-encoder
 #include <swatnn/autoencoder/multiscale_autoencoder.hpp>
 #include <swatnn/autoencoder/transformer_decoder.hpp>
 #include <swatnn/network/token_layout.hpp>
@@ -48,7 +46,7 @@ static_assert(swatnn::encoder_policy<per_token_encoder<8>, swatnn::paper_spec, f
 using my_autoencoder = swatnn::multiscale_autoencoder<per_token_encoder<8>,
                                                       swatnn::transformer_decoder<{.heads = 2, .blocks = 1}>,
                                                       swatnn::scales<1, 2>>;
-// --- end docs/encoders.md example ---
+// end example: user-encoder
 
 // Not an encoder: no describe().
 struct not_an_encoder {
@@ -79,20 +77,4 @@ TEST_CASE("the documented user encoder trains inside the multiscale autoencoder"
   const auto r = test::check_objective_gradient(ae64, b64, 3);
   INFO(r.describe());
   CHECK(r.passed(1e-5));
-}
-
-TEST_CASE("docs/encoders.md shows exactly the user encoder compiled here") {
-  namespace t = swatnn::test;
-  const auto doc = t::lines_of(t::source_dir() / "docs" / "encoders.md");
-  const auto self = t::lines_of(t::source_dir() / "tests" / "encoders" / "user_encoder.cpp");
-  const auto in_code =
-      t::code_region(self, "// --- begin docs/encoders.md example ---", "// --- end docs/encoders.md example ---");
-  const t::doc_code_block in_doc = t::doc_code_block_after(doc, "## Writing your own encoder");
-  REQUIRE_MESSAGE(in_doc.has_marker(), "docs/encoders.md lacks the heading \"## Writing your own encoder\"");
-  REQUIRE_MESSAGE(in_doc.has_fence(), "docs/encoders.md has no ```cpp block after \"## Writing your own encoder\"");
-  // the block belongs to that section: no other heading between the heading and the fence
-  for (std::size_t l = in_doc.marker_line + 1; l < in_doc.fence_line; ++l) CHECK(doc[l].rfind("#", 0) != 0);
-  CHECK(in_doc.closed);
-  REQUIRE_FALSE(in_code.empty());
-  CHECK(in_doc.code == in_code);
 }

@@ -1,6 +1,6 @@
 // tests/laws/layer_user_example.cpp: the user-written layer shown in docs/layers.md, compiled and run through
-// the layer laws, plus a check that the code in the document is still exactly the code below (so the doc
-// cannot rot).
+// the layer laws; the page shows the `// example: user-layer` region below, line for line (tests/docs/pages.cpp
+// checks it, so the doc cannot rot).
 #include "laws/layer_laws.hpp"
 
 #include <doctest/doctest.h>
@@ -8,9 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "support/doc_examples.hpp"
-
-// [docs/layers.md example begin]
+// example: user-layer
 #include <swatnn/backend/cpu.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/nn/layer.hpp>
@@ -81,13 +79,4 @@ TEST_CASE("a user-written layer passes the layer laws") {
       },
       {.rows = 6, .input_columns = 5, .output_columns = 5, .name = "feature_affine"});
 }
-// [docs/layers.md example end]
-
-TEST_CASE("docs/layers.md shows exactly the example compiled here") {
-  namespace t = swatnn::test;
-  const auto e = t::marked_example_of(t::source_dir() / "tests" / "laws" / "layer_user_example.cpp",
-                                      "// [docs/layers.md example begin]", "// [docs/layers.md example end]",
-                                      t::source_dir() / "docs" / "layers.md");
-  REQUIRE(!e.code.empty());
-  CHECK(e.doc == e.fenced);
-}
+// end example: user-layer

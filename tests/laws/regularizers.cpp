@@ -1,9 +1,8 @@
 // tests/laws/regularizers.cpp: the regularizer laws run on every regularizer of swatnn, on sums, on the
-// user-written regularizer shown in docs/regularizers.md (each `// example: NAME` ... `// end example: NAME`
-// region below must equal, line for line, the code block after `<!-- example: NAME -->` in that document), and
+// user-written regularizer shown in docs/regularizers.md (the page shows the `// example: NAME` regions below,
+// line for line; tests/docs/pages.cpp checks it), and
 // on deliberately broken regularizers, which must fail the law they break.
 #include "laws/regularizer_laws.hpp"
-#include "support/doc_examples.hpp"
 
 #include <doctest/doctest.h>
 
@@ -176,20 +175,4 @@ TEST_CASE("docs/regularizers.md usage example: loss = MSE + penalties, gradients
   CHECK(d_threshold != 0.0);
   CHECK(d_gated.norm() > 0.0);
   CHECK(d_decoded.norm() > 0.0);
-}
-
-TEST_CASE("docs/regularizers.md shows exactly the examples compiled in this file") {
-  namespace t = swatnn::test;
-  const auto doc = t::lines_of(t::source_dir() / "docs" / "regularizers.md");
-  const auto self = t::lines_of(t::source_dir() / "tests" / "laws" / "regularizers.cpp");
-  for (const std::string name : {"user-regularizer", "usage"}) {
-    CAPTURE(name);
-    const auto in_code = t::code_region(self, "// example: " + name, "// end example: " + name);
-    const t::doc_code_block in_doc = t::doc_code_block_after(doc, "<!-- example: " + name + " -->");
-    REQUIRE_MESSAGE(in_doc.has_marker(), "docs/regularizers.md lacks the marker of example " << name);
-    CHECK(in_doc.fence_right_after_marker());
-    CHECK(in_doc.closed);
-    REQUIRE_FALSE(in_code.empty());
-    CHECK(in_doc.code == in_code);
-  }
 }
