@@ -18,8 +18,8 @@
 // `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
 // the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
 // `--train` reads a CSV file, or a .npy array (by the extension); `--inputs` chooses the input columns.
-// Output paths are checked before any work; SIGINT stops the searches at their next iteration, writes what was
-// found so far (marked partial) and exits 130 (docs/reliability.md).
+// Output paths are checked before any work; SIGINT stops the searches and the fine-tuning at their next
+// iteration, writes what was found so far (marked partial) and exits 130 (docs/reliability.md).
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -58,7 +58,7 @@ using spec = paper_spec;
 using swatnn_cli::arguments;
 using swatnn_cli::usage_error;
 
-// SIGINT: the first one stops the running searches at their next iteration; what was found so far is
+// SIGINT: the first one stops the running searches and fine-tuning at their next iteration; what was found so far is
 // written, marked partial, and the command exits 130. A second SIGINT ends the process at once.
 std::atomic<bool> interrupted{false};
 void on_interrupt(int) {
@@ -103,7 +103,8 @@ data::dataset load_data(const arguments& a, const std::string& cornn_name) {
 
 struct outcome {
   std::string name;
-  bool partial = false;          // interrupted (SIGINT): the search's pick where it stopped, not fine-tuned
+  bool partial = false;          // interrupted (SIGINT) in the search or in the fine-tuning
+  bool fine_tuned = false;       // the candidates were fine-tuned (to the end, or until the interrupt)
   search_candidate<spec> found;  // the search's own pick, before fine-tuning
   double test_mse = 0, tuned_train = 0, tuned_validation = 0, tuned_test = 0, seconds = 0;
   sparse_network<spec> final_network;  // the fine-tuned pick (the search's pick with --no-fine-tune)
@@ -153,8 +154,11 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
   if (a.fine_tune && !o.partial) {
     tuned_selection_options options = tuning_options(a);
     options.max_parameters = a.prune_to;
+    options.tune.stop = options.lm.stop = &interrupted;  // SIGINT ends every candidate's tuning at its next update
     const auto selection = fine_tune_candidates(result, d.train, d.validation, options);
     o.final_network = selection.best().tuned.net;
+    o.fine_tuned = true;
+    o.partial = interrupted.load();
   }
   o.tuned_train = mse(o.final_network, d.train);
   o.tuned_validation = mse(o.final_network, d.validation);
@@ -235,11 +239,13 @@ int search_command(const arguments& a) {
   load_model(ae, a.model.empty() ? default_model_path() : std::filesystem::path(a.model));
   const auto d = load_data(a, a.cornn);
   const auto o = run_one(ae, a, d);
-  print_summary(o, a.fine_tune && !o.partial);
+  print_summary(o, o.fine_tuned);
   export_all(o, a, d);
   if (o.partial) {
-    std::fprintf(stderr, "swatnn: interrupted: the search's pick where it stopped was written (partial, not "
-                         "fine-tuned)\n");
+    std::fprintf(stderr, o.fine_tuned ? "swatnn: interrupted: the pick among the candidates as far as they were "
+                                        "fine-tuned was written (partial)\n"
+                                      : "swatnn: interrupted: the search's pick where it stopped was written "
+                                        "(partial, not fine-tuned)\n");
     return 130;
   }
   return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages swatnn builds and tests with (skips what is already installed).
 set -euo pipefail
-packages=(cmake make g++ libeigen3-dev xtensor-dev libboost-dev doctest-dev libbenchmark-dev
+packages=(cmake make g++ libeigen3-dev libboost-dev doctest-dev libbenchmark-dev
           libcli11-dev                # the swatnn command's command line (CLI11)
           nlohmann-json3-dev          # network JSON (network/export_json.hpp)
           clang-19 libclang-rt-19-dev libomp-19-dev  # clang-19: the ASan + UBSan pass and the fuzz harnesses

@@ -119,6 +119,28 @@ case $case in
     grep -q '"name": "Sphere (partial: interrupted)"' "$work/partial.json" || fail "no partial JSON written"
     echo "stopped $ms ms after SIGINT"
     ;;
+  sigint_tune)
+    # a short search, then fine-tuning without end: SIGINT stops the tuning at the candidates' next update. The
+    # signal is sent well after the search alone would have ended (timed first: sanitizer builds are slower).
+    start=$(date +%s%N)
+    run 0 "$swatnn" search --cornn Sphere --restarts 1 --iterations 40 --no-fine-tune --quiet
+    search_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    "$swatnn" search --cornn Sphere --restarts 1 --iterations 40 --tune-iterations 100000000 --tune-patience 0 \
+      --quiet --json "$work/tuned.json" >"$work/out" 2>&1 &
+    pid=$!
+    sleep $(( 2 + 2 * search_ms / 1000 ))
+    kill -INT $pid
+    start=$(date +%s%N)
+    wait $pid
+    rc=$?
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    ((rc == 130)) || fail "exit status $rc after SIGINT, expected 130"
+    ((ms < 30000)) || fail "took $ms ms to stop after SIGINT"
+    expect_output "as far as they were fine-tuned was written (partial)"
+    expect_output "after fine-tuning"
+    grep -q '"name": "Sphere (partial: interrupted)"' "$work/tuned.json" || fail "no partial JSON written"
+    echo "stopped $ms ms after SIGINT"
+    ;;
   sigint_sweep)
     "$swatnn" cornn --functions Sphere,Booth,Matyas,Beale --jobs 1 --restarts 1 --iterations 100000000 --quiet \
       --csv "$work/sweep.csv" --markdown "$work/sweep.md" >"$work/out" 2>&1 &

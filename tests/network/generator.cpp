@@ -71,6 +71,7 @@ TEST_CASE("the generator follows the paper's distribution") {
   CHECK(depths[0] == 0);
   CHECK(static_cast<double>(active) / neurons == doctest::Approx(0.5).epsilon(0.03));
   for (int k = 0; k < 3; ++k) CHECK(static_cast<double>(activations[k]) / neurons == doctest::Approx(1.0 / 3).epsilon(0.05));
+  REQUIRE(weights_at_zero_sparsity > 0);  // batches without sparsity were drawn
   CHECK(zeros_at_zero_sparsity == 0);
   REQUIRE(weights_at_04 > 0);
   CHECK(static_cast<double>(zeros_at_04) / weights_at_04 == doctest::Approx(0.4).epsilon(0.05));
