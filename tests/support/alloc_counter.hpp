@@ -5,6 +5,15 @@
 // is off (the sanitizer owns malloc) and allocation_counting_enabled() is false: tests then skip the check.
 #pragma once
 
+// AddressSanitizer: GCC defines __SANITIZE_ADDRESS__, clang answers __has_feature(address_sanitizer).
+#if defined(__SANITIZE_ADDRESS__)
+#define SWATNN_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SWATNN_TEST_ASAN 1
+#endif
+#endif
+
 #include <atomic>
 #include <cstddef>
 
@@ -16,14 +25,14 @@ inline std::atomic<std::size_t>& allocation_counter() {
 // Number of heap allocations (malloc, calloc, realloc, aligned variants, hence operator new) so far.
 inline std::size_t allocation_count() { return allocation_counter().load(std::memory_order_relaxed); }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SWATNN_TEST_ASAN)
 inline constexpr bool allocation_counting_enabled = false;
 #else
 inline constexpr bool allocation_counting_enabled = true;
 #endif
 }  // namespace swatnn::test
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SWATNN_TEST_ASAN)
 #define SWATNN_TEST_DEFINE_ALLOCATION_COUNTER
 #else
 #define SWATNN_TEST_DEFINE_ALLOCATION_COUNTER                                                          \

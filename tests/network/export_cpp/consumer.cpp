@@ -52,16 +52,18 @@ int main() {
     const float x[2] = {x0, x1};
     float y[1] = {0.0f};
     exported::evaluate(x, y);
-    check(close(y[0], fixed_formula(x0, x1), 1e-5), "exported::evaluate(x, y) vs the formula");
+    check(close(static_cast<double>(y[0]), fixed_formula(static_cast<double>(x0), static_cast<double>(x1)), 1e-5),
+          "exported::evaluate(x, y) vs the formula");
     const std::array<float, 1> z = exported::evaluate(std::array<float, 2>{x0, x1});
     check(z[0] == y[0], "both evaluate overloads agree");
     const std::array<float, 1> c = empty_layer::predict({x0, x1});
     const double constant = 1.5 * std::tanh(0.3) - 2.0 * sigmoid(-0.2) + 0.75;
-    check(close(c[0], constant, 1e-6), "empty_layer::predict is the constant");
+    check(close(static_cast<double>(c[0]), constant, 1e-6), "empty_layer::predict is the constant");
   }
   for (int n = 0; n < exported::self_test_data::points; ++n) {
     const auto& x = exported::self_test_data::test_inputs[n];
-    check(close(exported::self_test_data::expected_outputs[n][0], fixed_formula(x[0], x[1]), 1e-5),
+    check(close(static_cast<double>(exported::self_test_data::expected_outputs[n][0]),
+                fixed_formula(static_cast<double>(x[0]), static_cast<double>(x[1])), 1e-5),
           "stored expected outputs vs the formula");
   }
   if (failures == 0) std::printf("export_cpp consumer: all checks passed\n");
