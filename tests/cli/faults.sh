@@ -24,6 +24,19 @@ run() {
 }
 expect_output() { grep -q -- "$1" "$work/out" || fail "the output lacks '$1'"; }
 refuse_output() { ! grep -q -- "$1" "$work/out" || fail "the output contains '$1'"; }
+# interrupt PID SECONDS: SIGINT to PID after SECONDS; it must exit 130 within 30 s (prints how long it took)
+interrupt() {
+  sleep "$2"
+  kill -INT "$1"
+  local start rc ms
+  start=$(date +%s%N)
+  wait "$1"
+  rc=$?
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  ((rc == 130)) || fail "exit status $rc after SIGINT, expected 130"
+  ((ms < 30000)) || fail "took $ms ms to stop after SIGINT"
+  echo "stopped $ms ms after SIGINT"
+}
 quick=(--restarts 1 --iterations 40 --no-fine-tune --quiet)
 
 case $case in
@@ -106,18 +119,9 @@ case $case in
   sigint_search)
     "$swatnn" search --cornn Sphere --restarts 1 --iterations 100000000 --quiet --json "$work/partial.json" \
       >"$work/out" 2>&1 &
-    pid=$!
-    sleep 5
-    kill -INT $pid
-    start=$(date +%s%N)
-    wait $pid
-    rc=$?
-    ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    ((rc == 130)) || fail "exit status $rc after SIGINT, expected 130"
-    ((ms < 30000)) || fail "took $ms ms to stop after SIGINT"
+    interrupt $! 5
     expect_output "interrupted"
     grep -q '"name": "Sphere (partial: interrupted)"' "$work/partial.json" || fail "no partial JSON written"
-    echo "stopped $ms ms after SIGINT"
     ;;
   sigint_tune)
     # a short search, then fine-tuning without end: SIGINT stops the tuning at the candidates' next update. The
@@ -127,19 +131,10 @@ case $case in
     search_ms=$(( ($(date +%s%N) - start) / 1000000 ))
     "$swatnn" search --cornn Sphere --restarts 1 --iterations 40 --tune-iterations 100000000 --tune-patience 0 \
       --quiet --json "$work/tuned.json" >"$work/out" 2>&1 &
-    pid=$!
-    sleep $(( 2 + 2 * search_ms / 1000 ))
-    kill -INT $pid
-    start=$(date +%s%N)
-    wait $pid
-    rc=$?
-    ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    ((rc == 130)) || fail "exit status $rc after SIGINT, expected 130"
-    ((ms < 30000)) || fail "took $ms ms to stop after SIGINT"
+    interrupt $! $(( 2 + 2 * search_ms / 1000 ))
     expect_output "as far as they were fine-tuned was written (partial)"
     expect_output "after fine-tuning"
     grep -q '"name": "Sphere (partial: interrupted)"' "$work/tuned.json" || fail "no partial JSON written"
-    echo "stopped $ms ms after SIGINT"
     ;;
   sigint_sweep)
     "$swatnn" cornn --functions Sphere,Booth,Matyas,Beale --jobs 1 --restarts 1 --iterations 100000000 --quiet \
