@@ -12,7 +12,9 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -104,6 +106,25 @@ class autoencoder_trainer {
   const options_type& options() const { return options_; }
   std::uint64_t step() const { return state_->step_count(); }
 
+  // Data-parallel training (distributed/data_parallel.hpp sets it): this process evaluates networks
+  // [first, first + count) of every batch of options().generator.networks; after backward its gradients and loss
+  // are scaled by count / networks and `reduce` must turn them, in place, into the sums over all the processes (so
+  // that every process holds the whole batch's mean), and `elapsed` into a time every process agrees on (the stop
+  // decisions follow it). Only a process with `writes_checkpoints` saves the periodic checkpoints.
+  struct shard {
+    int first = 0;
+    int count = 0;
+    std::function<void(std::span<T> gradients, double& loss, double& elapsed)> reduce;
+    bool writes_checkpoints = true;
+  };
+  void set_shard(shard s) {
+    network_generator<S, T>::validate(options_.generator);
+    if (s.first < 0 || s.count < 1 || s.first + s.count > options_.generator.networks || !s.reduce)
+      throw value_error("autoencoder_trainer::set_shard: the shard must be a non-empty part of the batch's " +
+                        std::to_string(options_.generator.networks) + " networks, with a reduction");
+    shard_ = std::move(s);
+  }
+
   // Learning-rate factor of step `it` (warm-up, then constant or cosine decay).
   double lr_factor(std::uint64_t it) const {
     if (options_.final_lr_factor >= 1.0) return it < options_.warmup_steps ? double(it + 1) / options_.warmup_steps : 1.0;
@@ -156,19 +177,30 @@ class autoencoder_trainer {
     std::uint64_t loss_count = 0;
     auto& params = ae_->parameters();
     while (step() < options_.steps) {
-      generator_.next(batch_);
+      if (shard_)
+        generator_.next(batch_, shard_->first, shard_->count);
+      else
+        generator_.next(batch_);
       params.zero_gradients();
       if (options_.reconstruction_anneal_steps > 0)
         ae_->set_reconstruction_weight(
             initial_reconstruction_weight_ *
             std::max(0.0, 1.0 - static_cast<double>(step()) / static_cast<double>(options_.reconstruction_anneal_steps)));
-      const double loss = ae_->forward(batch_);
+      double loss = ae_->forward(batch_);
       ae_->backward(batch_);
+      double seconds = elapsed();
+      if (shard_) {
+        const double fraction = static_cast<double>(shard_->count) / static_cast<double>(options_.generator.networks);
+        if (shard_->count != options_.generator.networks)
+          for (auto& g : params.gradients()) g *= static_cast<T>(fraction);
+        loss *= fraction;
+        shard_->reduce(params.gradients(), loss, seconds);
+      }
       const std::uint64_t it = step();
       info.iteration = it;
       info.loss = loss;
       info.learning_rate_multiplier = lr_factor(it);
-      info.elapsed_seconds = elapsed();
+      info.elapsed_seconds = seconds;
       info.gradient_norm = options_.clip_norm > 0 ? clip_gradient_norm<T>(groups_, options_.clip_norm)
                                                   : gradient_norm<T>(parameter_groups<T>(groups_));
       info.validation.reset();
@@ -188,7 +220,8 @@ class autoencoder_trainer {
         loss_count = 0;
       }
       if constexpr (resumable) {
-        if (!options_.checkpoint_path.empty() && (step() % options_.checkpoint_every == 0 || last))
+        if (!options_.checkpoint_path.empty() && (!shard_ || shard_->writes_checkpoints) &&
+            (step() % options_.checkpoint_every == 0 || last))
           save(options_.checkpoint_path);
       }
       if (last) break;
@@ -208,6 +241,7 @@ class autoencoder_trainer {
   std::array<parameter_group<T>, 1> groups_{};
   double initial_reconstruction_weight_ = 0;
   std::optional<state_type> state_;
+  std::optional<shard> shard_;
 };
 
 }  // namespace swatnn

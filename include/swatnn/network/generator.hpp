@@ -54,14 +54,26 @@ class network_generator {
   const generator_options& options() const { return options_; }
 
   // Fills `out` with the next batch (reuses its storage).
-  void next(generated_batch<S, T>& out) {
-    const int n = options_.networks;
+  void next(generated_batch<S, T>& out) { next(out, 0, options_.networks); }
+
+  // Fills `out` with networks [first, first + count) of the next batch, in that order: the whole batch is drawn
+  // from the stream (the engine advances exactly as next(out) does) but only the slice is kept, evaluated and
+  // encoded. The slices of a partition of 0..networks-1 together are next(out)'s batch, bit for bit (data-parallel
+  // training, distributed/data_parallel.hpp).
+  void next(generated_batch<S, T>& out, int first, int count) {
+    const int total = options_.networks;
+    if (first < 0 || count < 1 || first + count > total)
+      throw value_error("network_generator::next: the slice [" + std::to_string(first) + ", " +
+                        std::to_string(first + count) + ") is not within the batch's " + std::to_string(total) +
+                        " networks");
+    const int n = count;
     out.depth = options_.depth != 0 ? options_.depth : 1 + static_cast<int>(uniform_index(S::max_depth));
     out.sparsity = options_.sparsities[uniform_index(options_.sparsities.size())];
     out.networks.resize(n);
-    for (auto& net : out.networks)
-      draw_network(net, options_.mixed_depths ? 1 + static_cast<int>(uniform_index(S::max_depth)) : out.depth,
-                   out.sparsity);
+    for (int b = 0; b < total; ++b) {
+      const int depth = options_.mixed_depths ? 1 + static_cast<int>(uniform_index(S::max_depth)) : out.depth;
+      draw_network(b >= first && b < first + count ? out.networks[b - first] : discarded_, depth, out.sparsity);
+    }
     if (options_.mixed_depths) out.depth = 0;
 
     out.inputs.resize(options_.points, S::inputs);
@@ -141,6 +153,7 @@ class network_generator {
 
   generator_options options_;
   std::mt19937_64 rng_;
+  sparse_network<S, T> discarded_;  // the networks of a batch outside the requested slice (drawn, then dropped)
 };
 
 }  // namespace swatnn
