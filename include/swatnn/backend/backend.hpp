@@ -30,6 +30,8 @@
 //   for_each_level<Levels>(task)            task(i) for every scale level i (in parallel where the backend can)
 //   soft_eval<S, T>, soft_mse<S, T>         the evaluators of decoded networks (network/soft_eval.hpp, soft_mse.hpp)
 //   search_gates<S, T>                      the latent search's gates forward and backward (search/search_gates.hpp)
+//   (tensors in the backend's storage; the per-network scalars: soft_mse's MSEs, search_gates' thresholds and their
+//   gradients, in host memory. cpu and cuda both provide all three.)
 #pragma once
 
 #include <concepts>

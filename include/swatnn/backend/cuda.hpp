@@ -1,7 +1,9 @@
 // swatnn/backend/cuda.hpp: the CUDA backend policy `swatnn::cuda` (backend/backend.hpp's contract on an NVIDIA
 // GPU): device storage from a caching pool (backend/cuda/memory.cuh), products through cuBLAS in exact fp32 unless
 // TF32 is asked for (cuda/blas.cuh), and our kernels for the element-wise, layer norm, GELU and attention
-// operations (cuda/elementwise.cuh, cuda/transformer.cuh) and the Adam update (cuda/adam.cuh). Only for translation
+// operations (cuda/elementwise.cuh, cuda/transformer.cuh), the Adam update (cuda/adam.cuh) and the evaluators of
+// decoded networks: soft_eval, soft_mse and search_gates (cuda/soft_eval.cuh, soft_mse.cuh, search_gates.cuh, with
+// their shared device code in cuda/soft_eval_kernels.cuh), so the whole Backend contract holds. Only for translation
 // units compiled by nvcc (.cu files linked to the CMake target swatnn::cuda); the umbrella header never includes
 // it. Storage is not host-accessible: data() is a device pointer; cross with upload() / download().
 #pragma once
@@ -21,7 +23,11 @@
 #include <swatnn/backend/cuda/elementwise.cuh>
 #include <swatnn/backend/cuda/error.cuh>
 #include <swatnn/backend/cuda/memory.cuh>
+#include <swatnn/backend/cuda/search_gates.cuh>
+#include <swatnn/backend/cuda/soft_eval.cuh>
+#include <swatnn/backend/cuda/soft_mse.cuh>
 #include <swatnn/backend/cuda/transformer.cuh>
+#include <swatnn/network/spec.hpp>
 
 namespace swatnn {
 
@@ -173,6 +179,16 @@ struct cuda {
     (void)flush_subnormals;
     for (int i = 0; i < Levels; ++i) task(i);
   }
+
+  // ---- evaluators of decoded networks (backend/cuda/soft_eval.cuh, soft_mse.cuh, search_gates.cuh) -----------------
+  // The CPU ones' interfaces; tensors are device memory. soft_mse writes its MSEs, and search_gates reads its
+  // thresholds and adds their gradients, in host memory (one value per network).
+  template <network_spec_type S, class T>
+  using soft_eval = cuda_soft_eval<S, T>;
+  template <network_spec_type S, class T>
+  using soft_mse = cuda_soft_mse<S, T>;
+  template <network_spec_type S, class T>
+  using search_gates = cuda_search_gates<S, T>;
 };
 
 }  // namespace swatnn
