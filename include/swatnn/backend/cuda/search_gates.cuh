@@ -17,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include <swatnn/backend/cuda/device_math.cuh>
 #include <swatnn/backend/cuda/elementwise.cuh>
 #include <swatnn/backend/cuda/error.cuh>
 #include <swatnn/backend/cuda/memory.cuh>
@@ -50,65 +49,81 @@ struct weight_items {
   }
 };
 
-namespace kernels {
-
+// One network's gates (its row 0 at decoded / gated), thread `tid` of `threads`: host and device code.
 template <class S, class T>
-__global__ void __launch_bounds__(threads) forward(const T* decoded, T* gated, index stride, soft::columns<S> c,
-                                                   int depth, const T* thresholds, T k, T kn) {
+SWATNN_HOST_DEVICE void network_forward(const T* decoded, T* gated, index stride, const soft::columns<S>& c, int depth,
+                                        T t, T k, T kn, int tid, int threads) {
   using items = weight_items<S>;
-  const index base = static_cast<index>(blockIdx.x) * S::max_width * stride;
-  const T t = thresholds[blockIdx.x];
   const int count = items::count(depth);
-  for (int e = threadIdx.x; e < count; e += blockDim.x) {
-    const index at = base + items::offset(e, depth, stride, c);
+  for (int e = tid; e < count; e += threads) {
+    const index at = items::offset(e, depth, stride, c);
     const T w = decoded[at];
     gated[at] = w * soft::logistic(k * (soft::abs_(w) - t));
   }
-  for (int e = threadIdx.x; e < depth * S::max_width; e += blockDim.x) {
+  for (int e = tid; e < depth * S::max_width; e += threads) {
     const int l = e / S::max_width, j = e % S::max_width;
-    const index at = base + j * stride + c.mask[l];
+    const index at = j * stride + c.mask[l];
     gated[at] = kn * (soft::logistic(decoded[at]) - T(0.5));
   }
 }
 
-// grad_thresholds[b] = sum over latent b's weight slots of dW~ W s (1 - s) k (the caller subtracts it).
+// One network's backward through the gates (adds into grad_decoded); returns this thread's part of
+// sum dW~ W s (1 - s) k over the weight slots (the threshold's gradient is minus the total).
 template <class S, class T>
-__global__ void __launch_bounds__(threads) backward(const T* decoded, const T* grad_gated, T* grad_decoded,
-                                                    index stride, soft::columns<S> c, int depth, const T* thresholds,
-                                                    T* threshold_sums, T k, T kn) {
-  using namespace device_math;
+SWATNN_HOST_DEVICE T network_backward(const T* decoded, const T* grad_gated, T* grad_decoded, index stride,
+                                      const soft::columns<S>& c, int depth, T t, T k, T kn, int tid, int threads) {
   using items = weight_items<S>;
   constexpr int W = S::max_width;
-  __shared__ T part[threads];
-  const index base = static_cast<index>(blockIdx.x) * W * stride;
-  const T t = thresholds[blockIdx.x];
   T sum = 0;
   const int count = items::count(depth);
-  for (int e = threadIdx.x; e < count; e += blockDim.x) {
-    const index at = base + items::offset(e, depth, stride, c);
-    const T x = decoded[at], s = T(1) / (T(1) + exp_(-k * (soft::abs_(x) - t)));
+  for (int e = tid; e < count; e += threads) {
+    const index at = items::offset(e, depth, stride, c);
+    const T x = decoded[at], s = T(1) / (T(1) + soft::exp_(-k * (soft::abs_(x) - t)));
     const T ds = s * (T(1) - s) * k;
     const T up = grad_gated[at];
     grad_decoded[at] += up * (s + x * ds * (x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0))));
     sum += up * x * ds;
   }
-  for (int e = threadIdx.x; e < depth * W; e += blockDim.x) {  // biases and masks
+  for (int e = tid; e < depth * W; e += threads) {  // biases and masks
     const int l = e / W, j = e % W;
-    const index row = base + j * stride;
+    const index row = j * stride;
     grad_decoded[row + c.bias[l]] += grad_gated[row + c.bias[l]];
-    const T m = T(1) / (T(1) + exp_(-decoded[row + c.mask[l]]));
+    const T m = T(1) / (T(1) + soft::exp_(-decoded[row + c.mask[l]]));
     grad_decoded[row + c.mask[l]] += grad_gated[row + c.mask[l]] * kn * m * (T(1) - m);
   }
-  for (int e = threadIdx.x; e < depth * W * activation_count; e += blockDim.x) {  // activation logits
+  for (int e = tid; e < depth * W * activation_count; e += threads) {  // activation logits
     const int l = e / (W * activation_count), r = e % (W * activation_count);
-    const index at = base + (r / activation_count) * stride + c.activation[l] + r % activation_count;
+    const index at = (r / activation_count) * stride + c.activation[l] + r % activation_count;
     grad_decoded[at] += grad_gated[at];
   }
-  for (int o = threadIdx.x; o < S::outputs; o += blockDim.x) {
-    const index at = base + o * stride + c.output_bias;
+  for (int o = tid; o < S::outputs; o += threads) {
+    const index at = o * stride + c.output_bias;
     grad_decoded[at] += grad_gated[at];
   }
-  part[threadIdx.x] = sum;
+  return sum;
+}
+
+namespace kernels {
+
+template <class S, class T>
+__global__ void __launch_bounds__(threads) forward(const T* decoded, T* gated, index stride, soft::columns<S> c,
+                                                   int depth, const T* thresholds, T k, T kn) {
+  const index base = static_cast<index>(blockIdx.x) * S::max_width * stride;
+  network_forward<S, T>(decoded + base, gated + base, stride, c, depth, thresholds[blockIdx.x], k, kn,
+                        static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x));
+}
+
+// threshold_sums[b] = sum over latent b's weight slots of dW~ W s (1 - s) k (the caller subtracts it), added in a
+// fixed tree order.
+template <class S, class T>
+__global__ void __launch_bounds__(threads) backward(const T* decoded, const T* grad_gated, T* grad_decoded,
+                                                    index stride, soft::columns<S> c, int depth, const T* thresholds,
+                                                    T* threshold_sums, T k, T kn) {
+  __shared__ T part[threads];
+  const index base = static_cast<index>(blockIdx.x) * S::max_width * stride;
+  part[threadIdx.x] = network_backward<S, T>(decoded + base, grad_gated + base, grad_decoded + base, stride, c, depth,
+                                             thresholds[blockIdx.x], k, kn, static_cast<int>(threadIdx.x),
+                                             static_cast<int>(blockDim.x));
   __syncthreads();
   for (int half = threads / 2; half > 0; half >>= 1) {
     if (static_cast<int>(threadIdx.x) < half) part[threadIdx.x] += part[threadIdx.x + half];

@@ -37,7 +37,8 @@ __global__ void __launch_bounds__(tile_threads) soft_eval_forward(const T* token
   __shared__ network_params<S, T> p;
   const index b = blockIdx.y;
   const index i = static_cast<index>(blockIdx.x) * tile_threads + threadIdx.x;
-  load_network<S, T>(p, tokens + b * sh::W * stride, stride, c, depth, temperature);
+  load_network<S, T>(p, tokens + b * sh::W * stride, stride, c, depth, temperature, static_cast<int>(threadIdx.x),
+                     static_cast<int>(blockDim.x));
   __syncthreads();
   if (i >= n) return;  // no block-wide step follows
   T xi[sh::I];
@@ -67,7 +68,8 @@ __global__ void __launch_bounds__(tile_threads) soft_eval_backward(const T* toke
       for (int k = 0; k < sh::I; ++k) grad_x[(b * sh::I + k) * n + i] = T(0);
     return;
   }
-  load_network<S, T>(p, tokens + b * sh::W * stride, stride, c, depth, temperature);
+  load_network<S, T>(p, tokens + b * sh::W * stride, stride, c, depth, temperature, static_cast<int>(threadIdx.x),
+                     static_cast<int>(blockDim.x));
   zero_tile_sums<T, sh::targets>(sums);
   __syncthreads();
   // points past the last one run with zero inputs and a zero output gradient: they add exact zeros

@@ -14,6 +14,8 @@
 // then the warps in order). The per-tile sums go to a workspace; `finish_gradients` (one block per network) adds
 // them over the tiles in order in double, as the CPU's soft_mse adds its tiles, and writes the gradient slots. No
 // atomics: results repeat from run to run. No fast-math intrinsics: expf / tanhf (exp / tanh in double).
+// The per-network and per-point functions are __host__ __device__ with the thread index and count as arguments, so
+// that tests/cuda/host/emulate_evaluators.cu runs them on the host against the CPU backend (no GPU needed).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -108,32 +110,50 @@ struct point_state {
   T post[sh::D][sh::W];
 };
 
-__device__ inline bool sign_bit(float x) { return (__float_as_uint(x) >> 31) != 0u; }
-__device__ inline bool sign_bit(double x) { return __double_as_longlong(x) < 0; }
+// The math of the per-network and per-point code below, IEEE-accurate on the device (expf / tanhf, no fast-math
+// intrinsics); that code is __host__ __device__ (thread index and count passed in), so that it also runs on the host.
+SWATNN_HOST_DEVICE inline float exp_(float x) { return expf(x); }
+SWATNN_HOST_DEVICE inline double exp_(double x) { return exp(x); }
+SWATNN_HOST_DEVICE inline float tanh_(float x) { return tanhf(x); }
+SWATNN_HOST_DEVICE inline double tanh_(double x) { return tanh(x); }
+SWATNN_HOST_DEVICE inline float max_(float a, float b) { return fmaxf(a, b); }
+SWATNN_HOST_DEVICE inline double max_(double a, double b) { return fmax(a, b); }
+SWATNN_HOST_DEVICE inline float abs_(float x) { return fabsf(x); }
+SWATNN_HOST_DEVICE inline double abs_(double x) { return fabs(x); }
+SWATNN_HOST_DEVICE inline bool sign_bit(float x) {
+#if defined(__CUDA_ARCH__)
+  return (__float_as_uint(x) >> 31) != 0u;
+#else
+  return std::signbit(x);
+#endif
+}
+SWATNN_HOST_DEVICE inline bool sign_bit(double x) {
+#if defined(__CUDA_ARCH__)
+  return __double_as_longlong(x) < 0;
+#else
+  return std::signbit(x);
+#endif
+}
 
 // leaky_relu's derivative as network/activation.hpp computes it: 1 - (1 - slope) * (sign bit of x).
 template <class T>
-__device__ inline T leaky_gradient(T x) {
+SWATNN_HOST_DEVICE inline T leaky_gradient(T x) {
   const T negative = sign_bit(x) ? T(1) : T(0);
   return T(1) - (T(1) - T(leaky_relu_slope)) * negative;
 }
 
-__device__ inline float abs_(float x) { return fabsf(x); }
-__device__ inline double abs_(double x) { return fabs(x); }
-
 template <class T>
-__device__ inline T logistic(T x) {
-  return T(1) / (T(1) + device_math::exp_(-x));
+SWATNN_HOST_DEVICE inline T logistic(T x) {
+  return T(1) / (T(1) + exp_(-x));
 }
 
 // Loads network b's parameters (its token rows start at `base`, rows `stride` apart) and computes its gates; the
-// whole block takes part. The caller synchronizes before reading.
+// whole block takes part (thread `tid` of `threads`). The caller synchronizes before reading.
 template <class S, class T>
-__device__ void load_network(network_params<S, T>& p, const T* base, index stride, const columns<S>& c, int depth,
-                             T temperature) {
-  using namespace device_math;
+SWATNN_HOST_DEVICE void load_network(network_params<S, T>& p, const T* base, index stride, const columns<S>& c,
+                                     int depth, T temperature, int tid, int threads) {
   using sh = shape<S>;
-  for (int e = threadIdx.x; e < depth * sh::W; e += blockDim.x) {
+  for (int e = tid; e < depth * sh::W; e += threads) {
     const int l = e / sh::W, j = e % sh::W;
     const T* row = base + j * stride;
     T* g = p.gate[l][j];
@@ -149,23 +169,22 @@ __device__ void load_network(network_params<S, T>& p, const T* base, index strid
   }
   for (int l = 0; l < depth; ++l) {
     const int fan = sh::fan(l);
-    for (int e = threadIdx.x; e < fan * sh::W; e += blockDim.x) {
+    for (int e = tid; e < fan * sh::W; e += threads) {
       const int k = e / sh::W, j = e % sh::W;
       p.w[l][k][j] = base[k * stride + c.weight[l] + j];
     }
   }
-  for (int e = threadIdx.x; e < sh::W * sh::O; e += blockDim.x) {
+  for (int e = tid; e < sh::W * sh::O; e += threads) {
     const int k = e / sh::O, o = e % sh::O;
     p.wo[k][o] = base[k * stride + c.output_weight + o];
   }
-  for (int o = threadIdx.x; o < sh::O; o += blockDim.x) p.bo[o] = base[o * stride + c.output_bias];
+  for (int o = tid; o < sh::O; o += threads) p.bo[o] = base[o * stride + c.output_bias];
 }
 
 // One point through the network: fills st and the outputs y.
 template <class S, class T>
-__device__ void forward_point(const network_params<S, T>& p, int depth, const T (&x)[S::inputs], point_state<S, T>& st,
-                              T (&y)[S::outputs]) {
-  using namespace device_math;
+SWATNN_HOST_DEVICE void forward_point(const network_params<S, T>& p, int depth, const T (&x)[S::inputs],
+                                      point_state<S, T>& st, T (&y)[S::outputs]) {
   using sh = shape<S>;
   for (int l = 0; l < depth; ++l) {
     for (int j = 0; j < sh::W; ++j) {
@@ -217,7 +236,7 @@ struct tile_sums {
 // One point back through the network from dy (its outputs' gradients): every gradient contribution goes to `acc`;
 // gx (the gradient of the point's inputs) is written when want_inputs.
 template <class S, class T, class Acc>
-__device__ void backward_point(const network_params<S, T>& p, int depth, const T (&x)[S::inputs],
+SWATNN_HOST_DEVICE void backward_point(const network_params<S, T>& p, int depth, const T (&x)[S::inputs],
                                const point_state<S, T>& st, const T (&dy)[S::outputs], const Acc& acc, bool want_inputs,
                                T (&gx)[S::inputs]) {
   using sh = shape<S>;
@@ -291,6 +310,43 @@ __device__ void backward_point(const network_params<S, T>& p, int depth, const T
   }
 }
 
+// Writes network p's gradient slots (already zeroed) from total(target), the sum over all points of each target:
+// every on-neuron's bias, mask and activation-logit slots (cpu's gate_gradients), its weights from inputs that are
+// on, and the output weights and biases. Thread `tid` of `threads`.
+template <class S, class T, class Total>
+SWATNN_HOST_DEVICE void write_gradient_slots(const network_params<S, T>& p, const columns<S>& c, int depth,
+                                             T temperature, const Total& total, T* grad, index stride, int tid,
+                                             int threads) {
+  using sh = shape<S>;
+  for (int e = tid; e < depth * sh::W; e += threads) {
+    const int l = e / sh::W, j = e % sh::W;
+    if (!p.on[l][j]) continue;
+    const T s[4] = {total(sh::sum_target(l, j, 0)), total(sh::sum_target(l, j, 1)), total(sh::sum_target(l, j, 2)),
+                    total(sh::sum_target(l, j, 3))};
+    const T* g = p.gate[l][j];
+    T* row = grad + j * stride;
+    row[c.bias[l]] = s[3];
+    // cpu's gate_gradients: dm = sum_k g_k sums[k]; dmask = dm g0 (1 - g0); dlogit_k = g0 g_k (sums[k] - dm) / T
+    const T dm = g[1] * s[0] + g[2] * s[1] + g[3] * s[2];
+    row[c.mask[l]] = dm * g[0] * (T(1) - g[0]);
+    for (int k = 0; k < activation_count; ++k) row[c.activation[l] + k] = g[0] * g[1 + k] * (s[k] - dm) / temperature;
+  }
+  for (int l = 0; l < depth; ++l) {
+    const int fan = sh::fan(l);
+    for (int e = tid; e < fan * sh::W; e += threads) {
+      const int k = e / sh::W, j = e % sh::W;
+      if (!p.on[l][j] || (l > 0 && !p.on[l - 1][k])) continue;
+      grad[k * stride + c.weight[l] + j] = total(sh::weight_target(l, k, j));
+    }
+  }
+  for (int e = tid; e < sh::W * sh::O; e += threads) {
+    const int k = e / sh::O, o = e % sh::O;
+    if (!p.on[depth - 1][k]) continue;
+    grad[k * stride + c.output_weight + o] = total(sh::output_weight_target(k, o));
+  }
+  for (int o = tid; o < sh::O; o += threads) grad[o * stride + c.output_bias] = total(sh::output_bias_target(o));
+}
+
 namespace kernels {
 
 // reached[b] = whether network b's output gradient has a nonzero (or NaN) entry; one block per network. Column-major
@@ -316,7 +372,8 @@ __global__ void finish_gradients(const T* tokens, index stride, columns<S> c, in
   const index b = blockIdx.x;
   const T* base = tokens + b * sh::W * stride;
   T* grad = grad_tokens + b * sh::W * stride;
-  load_network<S, T>(p, base, stride, c, depth, temperature);
+  load_network<S, T>(p, base, stride, c, depth, temperature, static_cast<int>(threadIdx.x),
+                     static_cast<int>(blockDim.x));
   for (int e = threadIdx.x; e < sh::W * c.width; e += blockDim.x) grad[(e / c.width) * stride + e % c.width] = T(0);
   if (sse_partial != nullptr && threadIdx.x == 0) {
     double sse = 0;
@@ -326,38 +383,14 @@ __global__ void finish_gradients(const T* tokens, index stride, columns<S> c, in
   __syncthreads();
   if (reached != nullptr && reached[b] == 0) return;
   const T* part = partial + b * tiles * sh::targets;
-  auto total = [&](int target) {
-    double s = 0;
-    for (index t = 0; t < tiles; ++t) s += static_cast<double>(part[t * sh::targets + target]);
-    return static_cast<T>(s);
-  };
-  for (int e = threadIdx.x; e < depth * sh::W; e += blockDim.x) {
-    const int l = e / sh::W, j = e % sh::W;
-    if (!p.on[l][j]) continue;
-    const T s[4] = {total(sh::sum_target(l, j, 0)), total(sh::sum_target(l, j, 1)), total(sh::sum_target(l, j, 2)),
-                    total(sh::sum_target(l, j, 3))};
-    const T* g = p.gate[l][j];
-    T* row = grad + j * stride;
-    row[c.bias[l]] = s[3];
-    // cpu's gate_gradients: dm = sum_k g_k sums[k]; dmask = dm g0 (1 - g0); dlogit_k = g0 g_k (sums[k] - dm) / T
-    const T dm = g[1] * s[0] + g[2] * s[1] + g[3] * s[2];
-    row[c.mask[l]] = dm * g[0] * (T(1) - g[0]);
-    for (int k = 0; k < activation_count; ++k) row[c.activation[l] + k] = g[0] * g[1 + k] * (s[k] - dm) / temperature;
-  }
-  for (int l = 0; l < depth; ++l) {
-    const int fan = sh::fan(l);
-    for (int e = threadIdx.x; e < fan * sh::W; e += blockDim.x) {
-      const int k = e / sh::W, j = e % sh::W;
-      if (!p.on[l][j] || (l > 0 && !p.on[l - 1][k])) continue;
-      grad[k * stride + c.weight[l] + j] = total(sh::weight_target(l, k, j));
-    }
-  }
-  for (int e = threadIdx.x; e < sh::W * sh::O; e += blockDim.x) {
-    const int k = e / sh::O, o = e % sh::O;
-    if (!p.on[depth - 1][k]) continue;
-    grad[k * stride + c.output_weight + o] = total(sh::output_weight_target(k, o));
-  }
-  for (int o = threadIdx.x; o < sh::O; o += blockDim.x) grad[o * stride + c.output_bias] = total(sh::output_bias_target(o));
+  write_gradient_slots<S, T>(
+      p, c, depth, temperature,
+      [&](int target) {
+        double s = 0;
+        for (index t = 0; t < tiles; ++t) s += static_cast<double>(part[t * sh::targets + target]);
+        return static_cast<T>(s);
+      },
+      grad, stride, static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x));
 }
 
 // Writes a tile's sums (tile_warps x targets in shared memory) to its slot of the workspace, the warps added in order.

@@ -41,7 +41,8 @@ __global__ void __launch_bounds__(tile_threads) soft_mse_tiles(const T* tokens, 
   const index b = blockIdx.y, tile = blockIdx.x, tiles = gridDim.x;
   const index i = tile * tile_threads + threadIdx.x;
   const bool live = i < n;
-  load_network<S, T>(p, tokens + b * sh::W * stride, stride, c, depth, temperature);
+  load_network<S, T>(p, tokens + b * sh::W * stride, stride, c, depth, temperature, static_cast<int>(threadIdx.x),
+                     static_cast<int>(blockDim.x));
   zero_tile_sums<T, sh::targets>(sums);
   __syncthreads();
   // points past the last one run with zero inputs and get dL/dy = 0, so they add nothing
