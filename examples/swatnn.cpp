@@ -17,6 +17,8 @@
 // rounds, fine-tuned between them (search/prune.hpp), so the search's best networks are not lost to the budget.
 // `cornn` runs J functions at a time (default: one per hardware thread), each on ONE thread with its own copy of
 // the autoencoder, so its results are the same for every J (the thread count of a product changes its rounding).
+// Built with MPI (-DSWATNN_ENABLE_MPI=ON) and started by mpirun, `cornn` deals the functions to the ranks round
+// robin and rank 0 writes the outputs, the same as one process writes (docs/distributed.md).
 // `--train` reads a CSV file, or a .npy array (by the extension); `--inputs` chooses the input columns.
 // Output paths are checked before any work; SIGINT stops the searches and the fine-tuning at their next
 // iteration, writes what was found so far (marked partial) and exits 130 (docs/reliability.md).
@@ -47,6 +49,11 @@
 #endif
 
 #include <swatnn/swatnn.hpp>
+#if SWATNN_HAS_MPI
+#include <optional>
+
+#include <swatnn/distributed/sweep.hpp>
+#endif
 
 #include "swatnn_args.hpp"  // the command line (CLI11): arguments, parse, check_outputs
 
@@ -259,6 +266,17 @@ int cornn_command(const arguments& a) {
   const std::filesystem::path model = a.model.empty() ? default_model_path() : std::filesystem::path(a.model);
   ae_type ae;
   load_model(ae, model);
+#if SWATNN_HAS_MPI
+  std::optional<distributed::mpi_environment> mpi;
+  std::optional<distributed::communicator> comm;
+  if (distributed::launched_by_mpi()) {
+    mpi.emplace();
+    comm.emplace();
+  }
+  auto mine = [&comm](std::size_t k) { return !comm || distributed::owns_item(*comm, k); };
+#else
+  auto mine = [](std::size_t) { return true; };
+#endif
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t jobs = std::min<std::size_t>(names.size(), a.jobs > 0 ? static_cast<std::size_t>(a.jobs) : hardware);
   std::vector<outcome> outcomes(names.size());
@@ -274,6 +292,7 @@ int cornn_command(const arguments& a) {
 #endif
     for (std::size_t k; (k = next.fetch_add(1)) < names.size();) {
       if (interrupted.load()) break;  // functions not started are left out
+      if (!mine(k)) continue;         // another rank's (under mpirun)
       try {
         outcomes[k] = run_one(model, a, cornn::load(names[k]));
       } catch (...) {
@@ -303,10 +322,51 @@ int cornn_command(const arguments& a) {
     for (auto& t : threads) t.join();
   }
   for (const auto& f : failures)
-    if (f) std::rethrow_exception(f);
+    if (f) {
+#if SWATNN_HAS_MPI
+      if (comm) {  // the other ranks wait for this one's results: end the job
+        try {
+          std::rethrow_exception(f);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "swatnn: %s (rank %d of %d)\n", e.what(), comm->rank(), comm->size());
+        }
+        comm->abort(1);
+      }
+#endif
+      std::rethrow_exception(f);
+    }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::size_t finished = 0;
   for (std::size_t k = 0; k < names.size(); ++k) finished += started[k] && !outcomes[k].partial;
+  // each function's CSV and markdown rows (empty: not started)
+  std::vector<std::string> csv_rows(names.size()), md_rows(names.size());
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    if (!started[k]) continue;
+    const auto& o = outcomes[k];
+    std::ostringstream csv, md;
+    csv << '"' << o.name << "\"," << o.final_network.depth << ',' << o.final_network.active_neurons() << ','
+          << o.final_network.nonzero_parameters() << ',' << o.found.network.depth << ','
+          << o.found.network.nonzero_parameters() << ',' << o.found.train_mse << ',' << o.found.validation_mse << ','
+          << o.test_mse << ',' << o.tuned_train << ',' << o.tuned_validation << ',' << o.tuned_test << ',' << o.seconds
+          << ',' << (o.partial ? "partial" : "complete") << '\n';
+    md << "| " << o.name << (o.partial ? " (partial)" : "") << " | " << o.final_network.depth << " | " << o.final_network.active_neurons() << " | "
+       << o.final_network.nonzero_parameters() << " | " << o.test_mse << " | " << o.tuned_test << " |\n";
+    csv_rows[k] = csv.str();
+    md_rows[k] = md.str();
+  }
+  bool stopped = interrupted.load();
+#if SWATNN_HAS_MPI
+  if (comm) {  // rank 0 gathers every rank's rows and counts, and writes the outputs alone
+    csv_rows = distributed::gather_items(*comm, csv_rows);
+    md_rows = distributed::gather_items(*comm, md_rows);
+    unsigned long long counts[2] = {finished, stopped ? 1ull : 0ull};
+    distributed::check_mpi(MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm->get()),
+                           "summing the sweep's counts");
+    finished = counts[0];
+    stopped = counts[1] > 0;
+    if (comm->rank() != 0) return stopped ? 130 : 0;
+  }
+#endif
   std::printf("%zu functions in %.1f s\n", finished, total);
   auto write = [](const std::string& path, const std::string& text) {
     io::write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
@@ -317,29 +377,16 @@ int cornn_command(const arguments& a) {
     // pick before fine-tuning (another network when the tuned selection chose another candidate)
     csv << "function,depth,active_neurons,nonzero_parameters,search_depth,search_parameters,search_train_mse,"
            "search_validation_mse,search_test_mse,tuned_train_mse,tuned_validation_mse,tuned_test_mse,seconds,status\n";
-    for (std::size_t k = 0; k < names.size(); ++k) {
-      if (!started[k]) continue;
-      const auto& o = outcomes[k];
-      csv << '"' << o.name << "\"," << o.final_network.depth << ',' << o.final_network.active_neurons() << ','
-          << o.final_network.nonzero_parameters() << ',' << o.found.network.depth << ','
-          << o.found.network.nonzero_parameters() << ',' << o.found.train_mse << ',' << o.found.validation_mse << ','
-          << o.test_mse << ',' << o.tuned_train << ',' << o.tuned_validation << ',' << o.tuned_test << ',' << o.seconds
-          << ',' << (o.partial ? "partial" : "complete") << '\n';
-    }
+    for (const auto& row : csv_rows) csv << row;
     write(a.csv, csv.str());
   }
   if (!a.markdown.empty()) {
     std::ostringstream md;
     md << "| function | depth | neurons | params | test MSE (search) | test MSE (fine-tuned) |\n|---|---|---|---|---|---|\n";
-    for (std::size_t k = 0; k < names.size(); ++k) {
-      if (!started[k]) continue;
-      const auto& o = outcomes[k];
-      md << "| " << o.name << (o.partial ? " (partial)" : "") << " | " << o.final_network.depth << " | " << o.final_network.active_neurons() << " | "
-         << o.final_network.nonzero_parameters() << " | " << o.test_mse << " | " << o.tuned_test << " |\n";
-    }
+    for (const auto& row : md_rows) md << row;
     write(a.markdown, md.str());
   }
-  if (interrupted.load()) {
+  if (stopped) {
     std::fprintf(stderr, "swatnn: interrupted: %zu of %zu functions finished; the outputs hold them and the "
                          "interrupted ones (status partial)\n", finished, names.size());
     return 130;

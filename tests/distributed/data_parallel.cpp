@@ -22,7 +22,9 @@
 #include <swatnn/autoencoder/multiscale_autoencoder.hpp>
 #include <swatnn/autoencoder/trainer.hpp>
 #include <swatnn/autoencoder/transformer_decoder.hpp>
-#include <swatnn/distributed/data_parallel.hpp>
+// example: data-parallel-includes
+#include <swatnn/distributed/data_parallel.hpp>  // link swatnn::mpi
+// end example: data-parallel-includes
 #include <swatnn/encoders/transformer_encoder.hpp>
 
 using namespace swatnn;
