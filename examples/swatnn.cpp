@@ -345,10 +345,10 @@ int cornn_command(const arguments& a) {
     const auto& o = outcomes[k];
     std::ostringstream csv, md;
     csv << '"' << o.name << "\"," << o.final_network.depth << ',' << o.final_network.active_neurons() << ','
-          << o.final_network.nonzero_parameters() << ',' << o.found.network.depth << ','
-          << o.found.network.nonzero_parameters() << ',' << o.found.train_mse << ',' << o.found.validation_mse << ','
-          << o.test_mse << ',' << o.tuned_train << ',' << o.tuned_validation << ',' << o.tuned_test << ',' << o.seconds
-          << ',' << (o.partial ? "partial" : "complete") << '\n';
+        << o.final_network.nonzero_parameters() << ',' << o.found.network.depth << ','
+        << o.found.network.nonzero_parameters() << ',' << o.found.train_mse << ',' << o.found.validation_mse << ','
+        << o.test_mse << ',' << o.tuned_train << ',' << o.tuned_validation << ',' << o.tuned_test << ',' << o.seconds
+        << ',' << (o.partial ? "partial" : "complete") << '\n';
     md << "| " << o.name << (o.partial ? " (partial)" : "") << " | " << o.final_network.depth << " | " << o.final_network.active_neurons() << " | "
        << o.final_network.nonzero_parameters() << " | " << o.test_mse << " | " << o.tuned_test << " |\n";
     csv_rows[k] = csv.str();
