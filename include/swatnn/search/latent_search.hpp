@@ -12,7 +12,10 @@
 // extracted networks within it are ever kept. search/tuned_selection.hpp picks after fine-tuning instead.
 // The levels run through the autoencoder's backend (Backend::for_each_level: on the CPU in parallel, with subnormal
 // floats flushed; the result is the same on any number of threads); the gates and the data term are the backend's
-// (search_gates, soft_mse). The regularizers read the decoded networks in host memory.
+// (search_gates, soft_mse). The regularizers read the decoded networks in host memory: with a backend whose storage
+// is not host-accessible (swatnn::cuda), one iteration (loss_and_gradient) copies each level's decoded and gated
+// networks and their gradients to the host for them and back; run() (optimizer steps on host spans of the latents,
+// extraction, scoring) needs host-accessible storage.
 #pragma once
 
 #include <algorithm>
@@ -106,9 +109,6 @@ class latent_search {
   using matrix = typename Backend::template matrix<T>;
   static constexpr int levels = AE::levels;
   static_assert(check_backend<Backend, T>(), "swatnn::latent_search: see the backend contract above");
-  static_assert(Backend::host_accessible,
-                "swatnn::latent_search: the search's regularizers and extraction read the decoded networks in host "
-                "memory; this backend keeps them elsewhere");
   static_assert(check_regularizer<Regularizer, S, T>(), "swatnn::latent_search: see the regularizer contract above");
   static_assert(optimizer<Optimizer, T>,
                 "swatnn::latent_search: the optimizer policy must satisfy swatnn::optimizer (make_state / step)");
@@ -127,6 +127,9 @@ class latent_search {
   // stop the run (the stopped iterate is still scored).
   template <class... Callbacks>
   search_result<S, T> run(const data::split& train, const data::split& validation, Callbacks&&... cbs) {
+    static_assert(Backend::host_accessible,
+                  "swatnn::latent_search::run: the optimizer steps, the extraction and the scoring read the latents "
+                  "and the decoded networks in host memory; with this backend only loss_and_gradient runs");
     static_assert((swatnn::callback<std::remove_cvref_t<Callbacks>, step_info<T>> && ...),
                   "swatnn::latent_search::run: every callback must have begin/step/end(const step_info<T>&) hooks "
                   "returning void, bool or callback_result (see docs/concepts.md)");
@@ -265,8 +268,16 @@ class latent_search {
     };
     for (int i = 0; i < levels; ++i) {
       latents_[i].resize(static_cast<Eigen::Index>(r) * layout::tokens, AE::dim);
-      for (Eigen::Index k = 0; k < latents_[i].size(); ++k) latents_[i].data()[k] = T(normal());
-      grad_latents_[i].setZero(latents_[i].rows(), latents_[i].cols());
+      if constexpr (Backend::host_accessible) {
+        for (Eigen::Index k = 0; k < latents_[i].size(); ++k) latents_[i].data()[k] = T(normal());
+        grad_latents_[i].setZero(latents_[i].rows(), latents_[i].cols());
+      } else {  // the same draws, made on the host
+        cpu::row_matrix<T> z(latents_[i].rows(), latents_[i].cols());
+        for (Eigen::Index k = 0; k < z.size(); ++k) z.data()[k] = T(normal());
+        Backend::upload(z.data(), latents_[i].data(), static_cast<std::size_t>(z.size()));
+        grad_latents_[i].resize(latents_[i].rows(), latents_[i].cols());
+        Backend::set_zero(grad_latents_[i]);
+      }
     }
     thresholds_.assign(static_cast<std::size_t>(levels) * r, T(0));
     grad_thresholds_.assign(thresholds_.size(), T(0));
@@ -291,14 +302,17 @@ class latent_search {
     double* mse = mse_.data() + index(i, 0);
     mse_evals_[i].evaluate(gated.data(), r, Depth, gated.cols(), x, target, temperature, grad_gated_[i].data(), mse);
     double sum = 0;
-    for (int b = 0; b < r; ++b) {
-      const T t = thresholds_[index(i, b)];
-      T& grad_t = grad_thresholds_[index(i, b)];
-      const regularizer_input<S, T> in{view<const T>(decoded, b, Depth), view<const T>(gated, b, Depth), t};
-      const regularizer_gradient<S, T> grad{view<T>(grad_decoded_[i], b, Depth), view<T>(grad_gated_[i], b, Depth),
-                                            grad_t};
-      loss_[index(i, b)] = mse[b] + static_cast<double>(regularizer_.apply(in, grad));
-      sum += loss_[index(i, b)];
+    if constexpr (Backend::host_accessible) {
+      sum = regularize<Depth>(i, decoded, gated, grad_decoded_[i], grad_gated_[i], mse);
+    } else {  // the regularizers read and write host memory: the level's networks and gradients cross for them
+      host_level& h = host_[i];
+      to_host(decoded, h.decoded);
+      to_host(gated, h.gated);
+      to_host(grad_gated_[i], h.grad_gated);
+      h.grad_decoded.setZero(decoded.rows(), decoded.cols());
+      sum = regularize<Depth>(i, h.decoded, h.gated, h.grad_decoded, h.grad_gated, mse);
+      Backend::upload(h.grad_decoded.data(), grad_decoded_[i].data(), static_cast<std::size_t>(h.grad_decoded.size()));
+      Backend::upload(h.grad_gated.data(), grad_gated_[i].data(), static_cast<std::size_t>(h.grad_gated.size()));
     }
     // back through the gates into the decoded cells (identity elsewhere) and the thresholds
     gates_[i].backward(decoded, grad_gated_[i], grad_decoded_[i], thresholds_.data() + index(i, 0),
@@ -307,6 +321,28 @@ class latent_search {
     grad_latents_[i].resize(grad_latent.rows(), grad_latent.cols());
     Backend::copy(grad_latents_[i], grad_latent);
     return sum;
+  }
+
+  // Adds level i's regularizer penalties and their gradients (into grad_decoded, grad_gated and the thresholds'
+  // gradients) for every latent, given the MSEs; returns the sum of the latents' total losses. Host matrices.
+  template <int Depth>
+  double regularize(int i, const cpu::row_matrix<T>& decoded, const cpu::row_matrix<T>& gated,
+                    cpu::row_matrix<T>& grad_decoded, cpu::row_matrix<T>& grad_gated, const double* mse) {
+    double sum = 0;
+    for (int b = 0; b < options_.restarts; ++b) {
+      const T t = thresholds_[index(i, b)];
+      T& grad_t = grad_thresholds_[index(i, b)];
+      const regularizer_input<S, T> in{view<const T>(decoded, b, Depth), view<const T>(gated, b, Depth), t};
+      const regularizer_gradient<S, T> grad{view<T>(grad_decoded, b, Depth), view<T>(grad_gated, b, Depth), grad_t};
+      loss_[index(i, b)] = mse[b] + static_cast<double>(regularizer_.apply(in, grad));
+      sum += loss_[index(i, b)];
+    }
+    return sum;
+  }
+
+  static void to_host(const row_matrix& m, cpu::row_matrix<T>& host) {
+    host.resize(m.rows(), m.cols());
+    Backend::download(m.data(), host.data(), static_cast<std::size_t>(host.size()));
   }
 
   template <class U, class M>
@@ -406,6 +442,10 @@ class latent_search {
   std::array<row_matrix, levels> latents_, grad_latents_, gated_, grad_gated_, grad_decoded_;
   std::array<soft_mse<S, T, Backend>, levels> mse_evals_;
   std::array<search_gates<S, T, Backend>, levels> gates_;
+  struct host_level {  // a level's matrices in host memory for the regularizers (backends without host storage)
+    cpu::row_matrix<T> decoded, gated, grad_decoded, grad_gated;
+  };
+  std::array<host_level, levels> host_;
   double neuron_sharpness_ = 200;  // k_n of the current iteration
   std::vector<T> thresholds_, grad_thresholds_;
   std::vector<double> loss_, mse_;
