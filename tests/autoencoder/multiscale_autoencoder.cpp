@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,34 @@ TEST_CASE("the multiscale autoencoder has the documented shapes and is determini
   tiny_ae<float> other({.seed = 2});
   CHECK(other.forward(batch) != a);
   CHECK(tiny_ae<float>::describe().find("scales=1,3") != std::string::npos);
+}
+
+TEST_CASE("the parameters are laid out encoder first, then the levels deepest first, whatever the compiler") {
+  // A model file is the flat buffer: its meaning must not depend on which compiler built the reader. (The levels
+  // were once constructed as constructor arguments, whose evaluation order GCC and Clang take in opposite
+  // directions: a Clang build read the shipped model's decoders in the wrong order.)
+  using ae_type = multiscale_autoencoder<transformer_encoder<{.dim = 8, .heads = 2, .blocks = 1}>,
+                                         transformer_decoder<{.heads = 2, .blocks = 1}>, scales<1, 2, 4>, cpu,
+                                         paper_spec, float>;
+  ae_type ae;
+  const auto first_offset = [&](const std::string& prefix) {
+    std::size_t first = ae.parameters().size();
+    for (const auto& block : ae.parameters().blocks())
+      if (block.name.starts_with(prefix)) first = std::min(first, block.offset);
+    return first;
+  };
+  const auto last_end = [&](const std::string& prefix) {
+    std::size_t end = 0;
+    for (const auto& block : ae.parameters().blocks())
+      if (block.name.starts_with(prefix)) end = std::max(end, block.offset + block.size());
+    return end;
+  };
+  REQUIRE(last_end("decoder1.") > 0);
+  CHECK(first_offset("encoder") == 0);
+  CHECK(last_end("encoder") <= first_offset("decoder4."));
+  CHECK(last_end("decoder4.") <= first_offset("decoder2."));
+  CHECK(last_end("decoder2.") <= first_offset("decoder1."));
+  CHECK(last_end("decoder1.") == ae.parameters().size());
 }
 
 TEST_CASE("the training objective's gradient matches finite differences for every parameter") {

@@ -12,7 +12,9 @@
 
 #include <array>
 #include <cmath>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -229,9 +231,17 @@ class multiscale_autoencoder {
   }
 
  private:
+  // The levels take their parameters from the buffer deepest first, then each shallower one: an order fixed here
+  // (not left to the unspecified evaluation order of constructor arguments, which GCC and Clang take in opposite
+  // directions), so a model file means the same parameters whichever compiler built the program that reads it.
+  // It is the order GCC used when the shipped model was trained.
   template <int... Ds>
   level_tuple construct_levels(scales<Ds...>) {
-    return level_tuple(level<Ds>(params_)...);
+    std::tuple<std::optional<level<Ds>>...> built;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (std::get<sizeof...(Ds) - 1 - I>(built).emplace(params_), ...);  // a comma fold runs left to right
+    }(std::make_index_sequence<sizeof...(Ds)>{});
+    return std::apply([](auto&... lvl) { return level_tuple(std::move(*lvl)...); }, built);
   }
 
   // Calls f(level, index) for every level through the backend's level loop.
