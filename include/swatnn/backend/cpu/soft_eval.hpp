@@ -189,9 +189,9 @@ class cpu_soft_eval {
     hidden_forward<S::inputs>(net, b, 0, inputs);
     for (int l = 1; l < depth_; ++l) hidden_forward<width>(net, b, l, columns_of(std::as_const(post_[l - 1]), b).data());
     const auto last = columns_of(std::as_const(post_[depth_ - 1]), b);
-    int from[width];
+    int from[width] = {};
     const int count = active(b, depth_ - 1, width, from);
-    const T* last_active[width];
+    const T* last_active[width] = {};
     for (int i = 0; i < count; ++i) last_active[i] = last[from[i]];
     const auto wo = net.output_weights();
     for (int o = 0; o < S::outputs; ++o) {
@@ -218,7 +218,7 @@ class cpu_soft_eval {
     int from[FanIn], to[width];
     const int inputs = active(b, l - 1, FanIn, from), neurons = active(b, l, width, to);
     const T* in_active[FanIn];
-    const T* dp_active[width];
+    const T* dp_active[width] = {};
     for (int i = 0; i < inputs; ++i) in_active[i] = in[from[i]];
     for (int i = 0; i < neurons; ++i) dp_active[i] = dp[to[i]];
     auto gw = grad.weights(l);  // zeroed by backward_one
@@ -259,9 +259,9 @@ class cpu_soft_eval {
     {
       auto gwo = grad.output_weights();
       const auto wo = net.output_weights();
-      int from[width];
+      int from[width] = {};
       const int count = active(b, depth_ - 1, width, from);
-      const T* last_active[width];
+      const T* last_active[width] = {};
       for (int i = 0; i < count; ++i) last_active[i] = last[from[i]];
       for (int o = 0; o < S::outputs; ++o) {
         T acc[width] = {};

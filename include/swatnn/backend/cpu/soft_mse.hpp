@@ -164,7 +164,7 @@ class cpu_soft_mse {
         soft::combine<S::outputs>(dys, wk, T(0), tile, dh + k * column);
       }
       for (int l = depth - 1; l >= 0; --l) {
-        const T* dps[width];
+        const T* dps[width] = {};
         for (int c = 0; c < count[l]; ++c) {
           T s[4];
           T* dpc = dp + c * column;
