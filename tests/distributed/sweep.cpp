@@ -1,5 +1,6 @@
-// Tests for distributed/sweep.hpp (2 ranks under ctest): items are dealt round robin, and gather_items brings every
-// item's text to the root in item order, whichever rank computed it.
+// Tests for distributed/sweep.hpp and environment.hpp (2 ranks under ctest): items are dealt round robin, and
+// gather_items brings every item's text to the root in item order, whichever rank computed it; a failed MPI call on
+// our communicator throws distributed_error with our message instead of ending the job.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -39,4 +40,18 @@ TEST_CASE("gather_items collects the owners' texts on the root, in item order") 
     CHECK(all[3] == "");
     CHECK(all[4] == "item 4 from rank 0\n");
   }
+}
+
+TEST_CASE("a failed MPI call on our communicator throws distributed_error, and the job goes on") {
+  communicator comm;
+  int value = 1;
+  // root = size is no rank: with MPI's default handler this would end the job; ours returns the error
+  const int code = MPI_Bcast(&value, 1, MPI_INT, comm.size(), comm.get());
+  CHECK(code != MPI_SUCCESS);
+  CHECK_THROWS_WITH_AS(check_mpi(code, "the test's broadcast"),
+                       doctest::Contains("distributed: the test's broadcast failed (MPI: "), swatnn::distributed_error);
+  CHECK_NOTHROW(check_mpi(MPI_SUCCESS, "nothing"));
+  comm.barrier();  // still usable
+  CHECK(comm.rank() >= 0);
+  CHECK(comm.rank() < comm.size());
 }

@@ -58,6 +58,10 @@ class data_parallel_trainer {
     slice_ = slice;
   }
 
+  // the trainer's reduction refers to this object: it stays where it was made
+  data_parallel_trainer(const data_parallel_trainer&) = delete;
+  data_parallel_trainer& operator=(const data_parallel_trainer&) = delete;
+
   const communicator& comm() const { return *comm_; }
   batch_slice slice() const { return slice_; }
   std::uint64_t step() const { return trainer_.step(); }
