@@ -67,9 +67,6 @@ template <class EncoderPolicy, class DecoderPolicy, class Scales, class Backend 
           class T = float>
 class multiscale_autoencoder {
   static_assert(check_backend<Backend, T>(), "swatnn::multiscale_autoencoder: see the backend contract above");
-  static_assert(Backend::host_accessible,
-                "swatnn::multiscale_autoencoder: the functional loss reads the levels' predictions in host memory; "
-                "this backend keeps them elsewhere");
   static_assert(is_scales<Scales>, "swatnn::multiscale_autoencoder: the third argument must be swatnn::scales<D...>");
   static_assert(encoder_policy<EncoderPolicy, S, T, Backend>,
                 "swatnn::multiscale_autoencoder: the encoder policy must provide `static constexpr int dim`, "
@@ -179,29 +176,49 @@ class multiscale_autoencoder {
 
   // Training objective on a generated batch: encode, decode at every level, evaluate on the batch's points,
   // functional loss. Keeps what backward needs.
+  // With a backend whose storage is not host-accessible (swatnn::cuda), the batch's tokens and points are uploaded,
+  // and the functional loss (and the token reconstruction term) run on host copies of the predictions (and of the
+  // decoded networks); their gradients are uploaded in backward.
   T forward(const generated_batch<S, T>& batch) {
-    const row_matrix& latent = encode(batch.tokens);
+    const row_matrix& latent = encode(staged(batch.tokens, staged_tokens_));
+    const matrix& inputs = staged(batch.inputs, staged_inputs_);
     for_each_level_in_parallel([&](auto& lvl, int i) {
       lvl.decoded = &lvl.decoder.forward(latent);
-      predictions_[i] = &lvl.eval.forward(*lvl.decoded, lvl.depth, batch.inputs, T(1));
+      predictions_[i] = &lvl.eval.forward(*lvl.decoded, lvl.depth, inputs, T(1));
+      if constexpr (!Backend::host_accessible) {
+        to_host(*predictions_[i], host_.predictions[i]);
+        host_.prediction_pointers[i] = &host_.predictions[i];
+      }
     });
     reconstruction_ = 0;
     if (reconstruction_weight_ > 0)
       boost::hana::for_each(levels_, [&](auto& lvl) {
-        reconstruction_ += token_reconstruction<S, T>(*lvl.decoded, batch.tokens, batch.networks, lvl.depth,
-                                                      T(reconstruction_weight_), lvl.grad_reconstruction);
+        if constexpr (Backend::host_accessible) {
+          reconstruction_ += token_reconstruction<S, T>(*lvl.decoded, batch.tokens, batch.networks, lvl.depth,
+                                                        T(reconstruction_weight_), lvl.grad_reconstruction);
+        } else {
+          to_host(*lvl.decoded, host_.decoded);
+          reconstruction_ += token_reconstruction<S, T>(host_.decoded, batch.tokens, batch.networks, lvl.depth,
+                                                        T(reconstruction_weight_), host_.grad_reconstruction);
+          to_backend(host_.grad_reconstruction, lvl.grad_reconstruction);
+        }
       });
     own_level_.resize(batch.networks.size());
     for (std::size_t b = 0; b < batch.networks.size(); ++b) own_level_[b] = Scales::index_of(batch.networks[b].depth);
     used_reconstruction_weight_ = reconstruction_weight_;
-    return loss_.forward(predictions_, batch.targets, S::outputs, own_level_) +
+    return loss_.forward(loss_predictions(), batch.targets, S::outputs, own_level_) +
            T(reconstruction_weight_ * reconstruction_);
   }
 
   // Accumulates the gradient of the last forward's loss into parameters().gradients().
   void backward(const generated_batch<S, T>& batch) {
     for_each_level_in_parallel([&](auto& lvl, int i) {
-      loss_.backward(i, predictions_, batch.targets, lvl.grad_outputs);
+      if constexpr (Backend::host_accessible) {
+        loss_.backward(i, predictions_, batch.targets, lvl.grad_outputs);
+      } else {
+        loss_.backward(i, loss_predictions(), batch.targets, host_.grad_outputs[i]);
+        to_backend(host_.grad_outputs[i], lvl.grad_outputs);
+      }
       lvl.grad_decoded.resize(lvl.decoded->rows(), lvl.decoded->cols());
       lvl.eval.backward(lvl.grad_outputs, lvl.grad_decoded);
       if (used_reconstruction_weight_ > 0) Backend::add(lvl.grad_decoded, lvl.grad_decoded, lvl.grad_reconstruction);
@@ -244,6 +261,34 @@ class multiscale_autoencoder {
     return std::apply([](auto&... lvl) { return level_tuple(std::move(*lvl)...); }, built);
   }
 
+  // Host data in the backend's storage: the data itself on a host-accessible backend, else uploaded into `stage`.
+  template <class Host, class Staged>
+  static const Host& staged(const Host& host, Staged&) requires Backend::host_accessible {
+    return host;
+  }
+  template <class Host, class Staged>
+  static const Staged& staged(const Host& host, Staged& stage) {
+    to_backend(host, stage);
+    return stage;
+  }
+  template <class Host, class Stored>
+  static void to_backend(const Host& host, Stored& stored) {
+    stored.resize(host.rows(), host.cols());
+    Backend::upload(host.data(), stored.data(), static_cast<std::size_t>(host.size()));
+  }
+  template <class Stored, class Host>
+  static void to_host(const Stored& stored, Host& host) {
+    host.resize(stored.rows(), stored.cols());
+    Backend::download(stored.data(), host.data(), static_cast<std::size_t>(host.size()));
+  }
+  // The predictions as the functional loss reads them (host memory).
+  const std::array<const cpu::matrix<T>*, levels>& loss_predictions() const {
+    if constexpr (Backend::host_accessible)
+      return predictions_;
+    else
+      return host_.prediction_pointers;
+  }
+
   // Calls f(level, index) for every level through the backend's level loop.
   template <class F>
   void for_each_level_in_parallel(F&& f) {
@@ -281,6 +326,14 @@ class multiscale_autoencoder {
   double used_reconstruction_weight_ = 0;  // the weight the last forward used (backward must match it)
   double reconstruction_ = 0;
   row_matrix grad_latent_;
+  // backends without host storage: the batch in the backend's storage, and host copies for the functional loss
+  row_matrix staged_tokens_;
+  matrix staged_inputs_;
+  struct host_copies {
+    std::array<cpu::matrix<T>, levels> predictions, grad_outputs;
+    std::array<const cpu::matrix<T>*, levels> prediction_pointers{};
+    cpu::row_matrix<T> decoded, grad_reconstruction;
+  } host_;
 };
 
 }  // namespace swatnn

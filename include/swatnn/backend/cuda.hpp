@@ -3,7 +3,9 @@
 // TF32 is asked for (cuda/blas.cuh), and our kernels for the element-wise, layer norm, GELU and attention
 // operations (cuda/elementwise.cuh, cuda/transformer.cuh), the Adam update (cuda/adam.cuh) and the evaluators of
 // decoded networks: soft_eval, soft_mse and search_gates (cuda/soft_eval.cuh, soft_mse.cuh, search_gates.cuh, with
-// their shared device code in cuda/soft_eval_kernels.cuh), so the whole Backend contract holds. Only for translation
+// their shared device code in cuda/soft_eval_kernels.cuh), so the whole Backend contract holds:
+// multiscale_autoencoder<..., cuda> runs a training step's forward and backward, and latent_search its iterations
+// (loss_and_gradient) with it, their losses and regularizers on host copies. Only for translation
 // units compiled by nvcc (.cu files linked to the CMake target swatnn::cuda); the umbrella header never includes
 // it. Storage is not host-accessible: data() is a device pointer; cross with upload() / download().
 #pragma once
