@@ -162,7 +162,7 @@ TEST_CASE("cuda soft_eval: the same results in double (1e-12)") {
 TEST_CASE("cuda soft_eval backward: finite differences in double on small shapes") {
   // L = sum over points and networks of up * outputs; dL/d slot and dL/dx by central differences, h = 1e-6
   const int networks = 2;
-  const Eigen::Index points = 6;
+  const Eigen::Index points = 130;  // two tiles, the second of 2 points
   const double temperature = 0.7, h = 1e-6;
   for (int depth = 1; depth <= paper_spec::max_depth; ++depth) {
     CAPTURE(depth);
