@@ -32,6 +32,10 @@
 #include <cstdlib>
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
 #include <exception>
 #include <memory>
 #include <fstream>
@@ -108,6 +112,111 @@ data::dataset load_data(const arguments& a, const std::string& cornn_name) {
   return d;
 }
 
+// The run's curve and progress line (search: --log, --plots, the progress bar): the search's steps, then every
+// update of every candidate's fine-tuning (from several threads at once with OpenMP). MSEs are recorded in scaled
+// units; `to_data` converts them to data units (the label's min-max map is affine: times ((upper - lower) / 2)^2).
+struct curve_point {
+  int round = -1;  // -1: the search; 0: a candidate's fine-tuning; k > 0: its tuning after pruning round k
+  bool levenberg_marquardt = false;
+  std::size_t candidate = 0;  // the fine-tuned candidate (index into the search result's candidates)
+  std::uint64_t iteration = 0;
+  double train = 0, validation = std::numeric_limits<double>::quiet_NaN();  // scaled units; NaN: not scored yet
+};
+
+std::string phase_of(const curve_point& p) {
+  if (p.round < 0) return "search";
+  return (p.round == 0 ? std::string("fine-tune") : "prune round " + std::to_string(p.round)) +
+         (p.levenberg_marquardt ? " (lm)" : " (adam)");
+}
+
+class run_monitor {
+ public:
+  run_monitor(double to_data, bool quiet, bool record)
+      : to_data_(to_data), record_(record),
+        bar_({.mode = quiet ? progress_mode::never : progress_mode::automatic, .label = "search",
+              .loss_name = "train MSE"}) {}
+
+  // latent_search callbacks: the progress line in data units, the curve in scaled units
+  template <class Info>
+  void begin(const Info& info) {
+    bar_.begin(info);
+  }
+  template <class Info>
+  void step(const Info& info) {
+    if (record_) {
+      curve_point p;
+      p.iteration = info.iteration;
+      p.train = info.train_mse;
+      if (info.validation) p.validation = static_cast<double>(*info.validation);
+      points_.push_back(p);
+    }
+    if (!bar_.enabled()) return;
+    step_info<float> shown;
+    shown.iteration = info.iteration;
+    shown.total_iterations = info.total_iterations;
+    shown.loss = to_data_ * info.train_mse;
+    if (info.validation) shown.validation = to_data_ * static_cast<double>(*info.validation);
+    shown.elapsed_seconds = info.elapsed_seconds;
+    bar_.step(shown);
+  }
+  template <class Info>
+  void end(const Info& info) {
+    bar_.end(info);
+  }
+
+  // tuned_selection_options::on_step for every candidate's fine-tuning (thread-safe)
+  std::function<void(const tuning_step&)> tuning_observer() {
+    return [this](const tuning_step& t) {
+      const std::lock_guard lock(mutex_);
+      curve_point p;
+      p.round = t.round;
+      p.levenberg_marquardt = t.levenberg_marquardt;
+      p.candidate = t.candidate;
+      p.iteration = t.iteration;
+      p.train = t.train_mse;
+      p.validation = t.validation_mse;
+      if (record_) points_.push_back(p);
+      if (!bar_.enabled()) return;
+      step_info<float> shown;
+      shown.iteration = updates_++;
+      shown.loss = to_data_ * t.train_mse;
+      shown.validation = to_data_ * t.validation_mse;
+      shown.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tuning_start_).count();
+      bar_.set_label(phase_of(p) + ", candidate " + std::to_string(t.candidate) + ":");
+      bar_.step(shown);
+    };
+  }
+  void begin_tuning() {  // a fresh line for the fine-tuning (shown updates of all candidates together)
+    tuning_start_ = std::chrono::steady_clock::now();
+    bar_.begin(step_info<float>{});
+    bar_.set_label("fine-tune");
+  }
+  void end_tuning() {
+    step_info<float> last;
+    last.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tuning_start_).count();
+    bar_.end(last);
+  }
+
+  const std::vector<curve_point>& points() const { return points_; }
+  double to_data() const { return to_data_; }
+
+ private:
+  double to_data_;
+  bool record_;
+  progress_bar bar_;
+  std::mutex mutex_;
+  std::uint64_t updates_ = 0;
+  std::chrono::steady_clock::time_point tuning_start_{};
+  std::vector<curve_point> points_;
+};
+
+// A candidate as the Pareto plot shows it: the search's extracted network, or the same one fine-tuned.
+struct candidate_point {
+  std::size_t candidate = 0;
+  int parameters = 0;
+  double validation = 0;  // scaled units
+};
+
 struct outcome {
   std::string name;
   bool partial = false;          // interrupted (SIGINT) in the search or in the fine-tuning
@@ -115,6 +224,8 @@ struct outcome {
   search_candidate<spec> found;  // the search's own pick, before fine-tuning
   double test_mse = 0, tuned_train = 0, tuned_validation = 0, tuned_test = 0, seconds = 0;
   sparse_network<spec> final_network;  // the fine-tuned pick (the search's pick with --no-fine-tune)
+  std::size_t picked_candidate = 0;    // the candidate the final network comes from
+  std::vector<candidate_point> searched, tuned;  // every candidate before and after fine-tuning (--plots)
 };
 
 double mse(const sparse_network<spec>& net, const data::split& s) {
@@ -122,7 +233,8 @@ double mse(const sparse_network<spec>& net, const data::split& s) {
 }
 
 // The latent search with the command's options (shared by `search`, `cornn` and `compare`).
-search_result<spec, float> run_search(ae_type& ae, const arguments& a, const data::dataset& d) {
+search_result<spec, float> run_search(ae_type& ae, const arguments& a, const data::dataset& d,
+                                      run_monitor* monitor = nullptr) {
   auto regs = regularizers{smooth_l0{.weight = a.l0, .sharpness = 20}, l1{.weight = a.l1},
                            mask_separation{.weight = a.mask_separation}, neuron_count{.weight = a.neuron_count}};
   latent_search search(ae, regs, adam{},
@@ -131,8 +243,9 @@ search_result<spec, float> run_search(ae_type& ae, const arguments& a, const dat
                         .select_after = std::min<std::uint64_t>(3000, a.iterations / 2),
                         .selection_tolerance = a.selection_tolerance,
                         .max_parameters = a.max_parameters});
-  progress_bar bar({.mode = a.quiet ? progress_mode::never : progress_mode::automatic});
   stop_on_interrupt stop;
+  if (monitor != nullptr) return search.run(d.train, d.validation, *monitor, stop);
+  progress_bar bar({.mode = a.quiet ? progress_mode::never : progress_mode::automatic});
   return search.run(d.train, d.validation, bar, stop);
 }
 
@@ -149,12 +262,16 @@ tuned_selection_options tuning_options(const arguments& a) {
   return options;
 }
 
-outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
+outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d, run_monitor* monitor = nullptr) {
   const auto start = std::chrono::steady_clock::now();
-  const auto result = run_search(ae, a, d);
+  const auto result = run_search(ae, a, d, monitor);
   outcome o;
   o.name = d.name;
   o.found = result.best();
+  o.picked_candidate = result.chosen;
+  for (std::size_t k = 0; k < result.candidates.size(); ++k)
+    if (std::isfinite(result.candidates[k].validation_mse))
+      o.searched.push_back({k, result.candidates[k].nonzero_parameters, result.candidates[k].validation_mse});
   o.test_mse = mse(o.found.network, d.test);
   o.final_network = o.found.network;
   o.partial = interrupted.load();
@@ -162,8 +279,16 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d) {
     tuned_selection_options options = tuning_options(a);
     options.max_parameters = a.prune_to;
     options.tune.stop = options.lm.stop = &interrupted;  // SIGINT ends every candidate's tuning at its next update
+    if (monitor != nullptr) {
+      options.on_step = monitor->tuning_observer();
+      monitor->begin_tuning();
+    }
     const auto selection = fine_tune_candidates(result, d.train, d.validation, options);
+    if (monitor != nullptr) monitor->end_tuning();
     o.final_network = selection.best().tuned.net;
+    o.picked_candidate = selection.best().candidate;
+    for (const auto& t : selection.tuned)
+      o.tuned.push_back({t.candidate, t.tuned.net.nonzero_parameters(), t.tuned.validation_mse});
     o.fine_tuned = true;
     o.partial = interrupted.load();
   }
@@ -190,13 +315,13 @@ std::string activations_of(const sparse_network<spec>& net) {
   return s;
 }
 
-void print_summary(const outcome& o, bool fine_tuned) {
+void print_summary(const outcome& o, bool fine_tuned, const data::dataset& d) {
   const auto& net = o.final_network;
   const auto& searched = o.found.network;
   std::printf("\n%s: depth %d, %d active neurons, %d nonzero parameters (search and fine-tuning %.1f s)\n",
               o.name.c_str(), net.depth, net.active_neurons(), net.nonzero_parameters(), o.seconds);
   std::printf("  activations by layer: %s\n", activations_of(net).c_str());
-  std::printf("  %-34s %-12s %-12s %-12s\n", "", "train MSE", "valid MSE", "test MSE");
+  std::printf("  %-34s %-12s %-12s %-12s\n", "MSE, scaled units (target in [-1, 1])", "train", "valid", "test");
   char label[64];
   std::snprintf(label, sizeof label, "search pick (depth %d, %d params)", searched.depth, searched.nonzero_parameters());
   std::printf("  %-34s %-12.4g %-12.4g %-12.4g\n", label, o.found.train_mse, o.found.validation_mse, o.test_mse);
@@ -204,6 +329,12 @@ void print_summary(const outcome& o, bool fine_tuned) {
     std::snprintf(label, sizeof label, "after fine-tuning (depth %d, %d)", net.depth, net.nonzero_parameters());
     std::printf("  %-34s %-12.4g %-12.4g %-12.4g\n", label, o.tuned_train, o.tuned_validation, o.tuned_test);
   }
+  // The label's min-max map is affine: an MSE in data units is the scaled one times ((upper - lower) / 2)^2.
+  const double half_range = 0.5 * (d.label_scaler.upper(0) - d.label_scaler.lower(0));
+  const double to_data = half_range * half_range;
+  std::printf("  MSE in data units (%s in [%.6g, %.6g]): train %.4g, valid %.4g, test %.4g (the %s)\n",
+              d.target_name.c_str(), d.label_scaler.lower(0), d.label_scaler.upper(0), to_data * o.tuned_train,
+              to_data * o.tuned_validation, to_data * o.tuned_test, fine_tuned ? "fine-tuned pick" : "search pick");
 }
 
 void export_all(const outcome& o, const arguments& a, const data::dataset& d) {
@@ -239,15 +370,173 @@ std::vector<std::string> split_names(const std::string& list) {
 
 #include "compare_command.hpp"  // swatnn compare: the search against the staged baselines
 
+namespace {
+
+// The MSE on `s` of the constant predictor that predicts the training mean (scaled units): a pick no better than
+// this has learned nothing from the inputs.
+double constant_mse(const data::split& train, const data::split& s) {
+  const Eigen::RowVectorXf mean = train.y.colwise().mean();
+  return static_cast<double>((s.y.rowwise() - mean).squaredNorm()) / static_cast<double>(s.y.size());
+}
+
+// --log: the run's curve as CSV, one row per search iteration and per fine-tuning update of every candidate.
+void write_log(const std::string& path, const run_monitor& monitor) {
+  std::ostringstream csv;
+  csv.precision(9);
+  csv << "phase,candidate,iteration,train_mse_scaled,validation_mse_scaled,train_mse,validation_mse\n";
+  for (const auto& p : monitor.points()) {
+    csv << phase_of(p) << ',';
+    if (p.round >= 0) csv << p.candidate;
+    csv << ',' << p.iteration << ',' << p.train << ',';
+    if (std::isfinite(p.validation)) csv << p.validation;
+    csv << ',' << monitor.to_data() * p.train << ',';
+    if (std::isfinite(p.validation)) csv << monitor.to_data() * p.validation;
+    csv << '\n';
+  }
+  const std::string text = csv.str();
+  io::write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
+}
+
+bool program_found(const char* probe) { return std::system(probe) == 0; }
+
+// --plots DIR, before any long work: the directory can be created and written, and gnuplot runs.
+void check_plots(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw io_error("--plots " + dir + ": the directory cannot be created" + (ec ? ": " + ec.message() : std::string()));
+  swatnn_cli::check_output_path("--plots", (std::filesystem::path(dir) / "loss.svg").string());
+  if (!program_found("gnuplot --version >/dev/null 2>&1"))
+    throw io_error("--plots needs gnuplot, which was not found (Debian: apt-get install gnuplot-nox, or bash "
+                   "scripts/install-deps.sh)");
+}
+
+void run_gnuplot(const std::filesystem::path& script) {
+  const std::string command = "gnuplot " + gnuplot_string(script.string());
+  const int status = std::system(command.c_str());
+  if (status != 0)
+    throw io_error("--plots: `" + command + "` failed (exit status " + std::to_string(status) + ")");
+}
+
+// --plots DIR: loss.svg (the curve, log scale), pareto.svg (validation MSE vs nonzero parameters of every
+// candidate, the pick marked), predictions.svg (prediction vs truth on the test split) and, when Graphviz' dot is
+// installed, network.svg; gnuplot's scripts and data files stay next to them. Everything in data units.
+void write_search_plots(const std::filesystem::path& dir, const outcome& o, const run_monitor& monitor,
+                        const data::dataset& d) {
+  const auto abs = std::filesystem::absolute(dir);
+  const double to_data = monitor.to_data();
+  auto path = [&](const char* name) { return gnuplot_string((abs / name).string()); };
+  {  // the search's steps, then the picked candidate's fine-tuning (pruning rounds first), one x axis
+    std::ofstream data(abs / "loss.dat");
+    data.precision(9);
+    data << "# iteration train_mse validation_mse (data units); block 0: search, block 1: the pick's fine-tuning\n";
+    std::uint64_t x = 0;
+    for (const auto& p : monitor.points())
+      if (p.round < 0) {
+        x = p.iteration;
+        data << x << ' ' << to_data * p.train << ' ';
+        if (std::isfinite(p.validation)) data << to_data * p.validation; else data << "NaN";
+        data << '\n';
+      }
+    data << "\n\n";
+    bool any = false;
+    for (const auto& p : monitor.points())
+      if (p.round >= 0 && p.candidate == o.picked_candidate) {
+        data << ++x << ' ' << to_data * p.train << ' ' << to_data * p.validation << '\n';
+        any = true;
+      }
+    if (!any) data << "NaN NaN NaN\n";
+  }
+  {
+    std::ofstream gp(abs / "loss.gp");
+    gp << "set terminal svg size 800,480 font 'sans,11' background rgb 'white'\nset output " << path("loss.svg") << '\n'
+       << "set title " << gnuplot_string("training curve of " + o.name + " (MSE in data units, log scale)") << '\n'
+       << "set logscale y\nset format y '%.0e'\nset xlabel 'iteration (search, then the pick''s fine-tuning)'\n"
+       << "set ylabel 'MSE'\nset key top right\nset grid\n"
+       << "plot " << path("loss.dat") << " index 0 using 1:2 with lines lw 1.5 lc rgb '#1b9e77' title 'search: train MSE (soft, best latent)', \\\n"
+       << "  '' index 0 using 1:3 with lines lw 1.5 lc rgb '#d95f02' title 'search: best validation MSE so far', \\\n"
+       << "  '' index 1 using 1:2 with lines lw 1.5 lc rgb '#7570b3' title 'fine-tuning: train MSE', \\\n"
+       << "  '' index 1 using 1:3 with lines lw 1.5 lc rgb '#e7298a' title 'fine-tuning: validation MSE'\n";
+  }
+  {
+    std::ofstream data(abs / "pareto.dat");
+    data.precision(9);
+    data << "# nonzero_parameters validation_mse candidate (data units); block 0: as searched, 1: fine-tuned, 2: the pick\n";
+    for (const auto& c : o.searched) data << c.parameters << ' ' << to_data * c.validation << ' ' << c.candidate << '\n';
+    if (o.searched.empty()) data << "NaN NaN NaN\n";
+    data << "\n\n";
+    for (const auto& c : o.tuned) data << c.parameters << ' ' << to_data * c.validation << ' ' << c.candidate << '\n';
+    if (o.tuned.empty()) data << "NaN NaN NaN\n";
+    data << "\n\n"
+         << o.final_network.nonzero_parameters() << ' ' << to_data * o.tuned_validation << ' ' << o.picked_candidate << '\n';
+  }
+  {
+    std::ofstream gp(abs / "pareto.gp");
+    gp << "set terminal svg size 800,480 font 'sans,11' background rgb 'white'\nset output " << path("pareto.svg") << '\n'
+       << "set title " << gnuplot_string("candidates of " + o.name + ": validation MSE (data units) vs size") << '\n'
+       << "set logscale y\nset format y '%.0e'\nset xlabel 'nonzero parameters'\nset ylabel 'validation MSE'\n"
+       << "set key top right\nset grid\nset xrange [0:*]\nset offsets 1, 1, 0, 0\n"
+       << "plot " << path("pareto.dat") << " index 0 using 1:2 with points pt 6 ps 1 lc rgb '#999999' title 'as searched', \\\n"
+       << "  '' index 1 using 1:2 with points pt 7 ps 0.8 lc rgb '#1b9e77' title 'fine-tuned', \\\n"
+       << "  '' index 2 using 1:2 with points pt 3 ps 3 lw 2 lc rgb '#d95f02' title 'the pick'\n";
+  }
+  {
+    const cpu::matrix<float> predicted = o.final_network.predict(d.test.x);
+    std::ofstream data(abs / "predictions.dat");
+    data.precision(9);
+    data << "# truth prediction (data units), the test split\n";
+    for (Eigen::Index r = 0; r < d.test.y.rows(); ++r)
+      data << d.label_scaler.inverse(d.test.y(r, 0), 0) << ' ' << d.label_scaler.inverse(predicted(r, 0), 0) << '\n';
+  }
+  {
+    std::ofstream gp(abs / "predictions.gp");
+    gp << "set terminal svg size 560,560 font 'sans,11' background rgb 'white'\nset output " << path("predictions.svg") << '\n'
+       << "set title " << gnuplot_string(o.name + ": prediction vs truth on the test split") << '\n'
+       << "set xlabel " << gnuplot_string("true " + d.target_name) << "\nset ylabel "
+       << gnuplot_string("predicted " + d.target_name) << "\nset size square\nset key top left\nset grid\n"
+       << "plot " << path("predictions.dat") << " using 1:2 with points pt 7 ps 0.4 lc rgb '#1b9e77' title 'test points', \\\n"
+       << "  x with lines lc rgb '#d95f02' title 'prediction = truth'\n";
+  }
+  for (const char* script : {"loss.gp", "pareto.gp", "predictions.gp"}) run_gnuplot(abs / script);
+  if (program_found("dot -V >/dev/null 2>&1")) {
+    dot_options options;
+    options.input_names = d.input_names;
+    options.target_names = {d.target_name};
+    export_dot(o.final_network, (abs / "network.dot").string(), options);
+    const std::string command = "dot -Tsvg " + gnuplot_string((abs / "network.dot").string()) + " -o " +
+                                gnuplot_string((abs / "network.svg").string());
+    if (std::system(command.c_str()) != 0) throw io_error("--plots: `" + command + "` failed");
+  } else {
+    std::fprintf(stderr, "swatnn: note: Graphviz' dot was not found: no network.svg in %s\n", dir.c_str());
+  }
+}
+
+}  // namespace
+
 int search_command(const arguments& a) {
   swatnn_cli::check_outputs(a);  // an unwritable output fails now, not after the search
+  if (!a.plots.empty()) check_plots(a.plots);  // and a missing gnuplot
   std::signal(SIGINT, on_interrupt);
   ae_type ae;
   load_model(ae, a.model.empty() ? default_model_path() : std::filesystem::path(a.model));
   const auto d = load_data(a, a.cornn);
-  const auto o = run_one(ae, a, d);
-  print_summary(o, o.fine_tuned);
+  const double half_range = 0.5 * (d.label_scaler.upper(0) - d.label_scaler.lower(0));
+  run_monitor monitor(half_range * half_range, a.quiet, !a.log.empty() || !a.plots.empty());
+  const auto o = run_one(ae, a, d, &monitor);
+  print_summary(o, o.fine_tuned, d);
   export_all(o, a, d);
+  if (!a.log.empty()) write_log(a.log, monitor);
+  if (!a.plots.empty()) write_search_plots(a.plots, o, monitor, d);
+  // no silent bad result: a pick that does not beat the training mean on validation has learned nothing
+  const double constant = constant_mse(d.train, d.validation);
+  const bool degenerate = !(o.tuned_validation < constant);
+  if (degenerate)
+    std::fprintf(stderr,
+                 "swatnn: WARNING: the pick (%d nonzero parameters) is no better on validation than predicting the "
+                 "training mean (validation MSE %.4g, the constant's %.4g, data units); it was written anyway%s\n",
+                 o.final_network.nonzero_parameters(), half_range * half_range * o.tuned_validation,
+                 half_range * half_range * constant,
+                 a.allow_constant ? " (--allow-constant)" : "; exit status 1 (give --allow-constant to accept it)");
   if (o.partial) {
     std::fprintf(stderr, o.fine_tuned ? "swatnn: interrupted: the pick among the candidates as far as they were "
                                         "fine-tuned was written (partial)\n"
@@ -255,7 +544,7 @@ int search_command(const arguments& a) {
                                         "(partial, not fine-tuned)\n");
     return 130;
   }
-  return 0;
+  return degenerate && !a.allow_constant ? 1 : 0;
 }
 
 int cornn_command(const arguments& a) {

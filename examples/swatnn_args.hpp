@@ -61,6 +61,9 @@ class help_request : public std::exception {
 struct arguments {
   std::string command;                     // the subcommand
   std::string cornn, train, test, model, json, header, dot, csv, markdown;
+  std::string log;                         // search: the curve as CSV
+  std::string plots;                       // search: a directory for the SVG pictures (gnuplot); empty: none
+  bool allow_constant = false;             // search: exit 0 even when the pick is no better than the training mean
   std::string target = "-1";               // a column name, or a 0-based index (negative: from the end)
   std::vector<std::string> inputs;         // input columns (names or indices); empty: every column but the target
   std::vector<std::string> functions;      // CORNN functions (cornn, compare)
@@ -340,7 +343,8 @@ inline void check_output_path(const std::string& flag, const std::string& path) 
 // check_output_path for every output file the arguments name.
 inline void check_outputs(const arguments& a) {
   const std::pair<const char*, const std::string*> outputs[] = {
-      {"--json", &a.json}, {"--header", &a.header}, {"--dot", &a.dot}, {"--csv", &a.csv}, {"--markdown", &a.markdown}};
+      {"--json", &a.json}, {"--header", &a.header}, {"--dot", &a.dot}, {"--csv", &a.csv}, {"--markdown", &a.markdown},
+      {"--log", &a.log}};
   for (const auto& [flag, path] : outputs)
     if (!path->empty()) check_output_path(flag, *path);
 }
@@ -462,6 +466,12 @@ inline void define(CLI::App& app, command_line& line) {
   add_text(*search, "--json", search_args.json, "write the network as JSON");
   add_text(*search, "--header", search_args.header, "write the network as a standalone C++ header");
   add_text(*search, "--dot", search_args.dot, "write the network as a Graphviz DOT file");
+  add_text(*search, "--log", search_args.log,
+           "write the curve as CSV: phase, candidate, iteration, train and validation MSE (scaled and data units)");
+  add_text(*search, "--plots", search_args.plots,
+           "write SVG pictures (gnuplot; the network with Graphviz dot when installed) into this directory", "DIR");
+  search->add_flag("--allow-constant", search_args.allow_constant,
+                   "exit 0 even when the pick is no better on validation than predicting the training mean");
   search->footer("Give exactly one of --cornn or --train. " + detail::exit_status_text(detail::on_sigint::interruptible));
 
   auto* cornn = app.add_subcommand("cornn", "search every CORNN function named, one thread each, and tabulate");

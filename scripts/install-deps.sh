@@ -5,7 +5,8 @@ packages=(cmake make g++ libeigen3-dev libboost-dev doctest-dev libbenchmark-dev
           libcli11-dev                # the swatnn command's command line (CLI11)
           nlohmann-json3-dev          # network JSON (network/export_json.hpp)
           clang-19 libclang-rt-19-dev libomp-19-dev  # clang-19: the ASan + UBSan pass and the fuzz harnesses
-          gnuplot-nox libxml2-utils   # swatnn compare --plots (SVG), and its test's XML check
+          gnuplot-nox libxml2-utils   # swatnn search / compare --plots (SVG), and their tests' XML check
+          graphviz                    # swatnn search --plots: network.svg (dot -Tsvg of the DOT export)
           libopenmpi-dev openmpi-bin) # swatnn::mpi: data-parallel training, distributed sweeps (docs/distributed.md)
 missing=()
 for p in "${packages[@]}"; do

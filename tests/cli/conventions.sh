@@ -38,7 +38,7 @@ usage_error() {
   ! grep -q "swatnn: swatnn:" "$work/stderr" || fail "the prefix is doubled"
   (($(wc -l <"$work/stderr") == 1)) || fail "more than one line on stderr"
 }
-quick=(--restarts 1 --iterations 40 --no-fine-tune --quiet)
+quick=(--restarts 1 --iterations 40 --no-fine-tune --quiet --allow-constant)  # conventions, not quality
 commands=(search cornn compare train-autoencoder evaluate-autoencoder baseline)
 
 case $case in
@@ -83,7 +83,7 @@ case $case in
     [[ $(cat "$work/stdout") == "swatnn $version" ]] || fail "--version printed '$(cat "$work/stdout")', expected 'swatnn $version'"
     ;;
   opt_equals)
-    run 0 "$swatnn" search --cornn=Sphere --restarts=1 --iterations=40 --no-fine-tune --quiet --json="$work/net.json"
+    run 0 "$swatnn" search --cornn=Sphere --restarts=1 --iterations=40 --no-fine-tune --quiet --allow-constant --json="$work/net.json"
     grep -q '"nonzero_parameters"' "$work/net.json" || fail "--json=FILE wrote no JSON"
     ;;
   unknown_option)

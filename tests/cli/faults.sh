@@ -88,7 +88,7 @@ case $case in
     ;;
   device_outputs)
     mknod "$work/null" c 1 3 && mknod "$work/full" c 1 7 || { echo "SKIP: cannot mknod"; exit 77; }
-    run 0 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/null" --header "$work/null" --dot "$work/null"
+    run 0 "$swatnn" search --allow-constant --cornn Sphere "${quick[@]}" --json "$work/null" --header "$work/null" --dot "$work/null"
     [[ -c $work/null ]] || fail "the null device node was replaced"
     run 1 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/full"
     expect_output "No space left on device"
@@ -105,14 +105,14 @@ case $case in
     mkfifo "$work/pipe"
     cat "$work/pipe" >"$work/from_pipe" &
     reader=$!
-    run 0 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/pipe"
+    run 0 "$swatnn" search --allow-constant --cornn Sphere "${quick[@]}" --json "$work/pipe"
     wait $reader
     [[ -p $work/pipe ]] || fail "the FIFO was replaced"
     grep -q '"nonzero_parameters"' "$work/from_pipe" || fail "the reader of the FIFO did not get the JSON"
     mkdir "$work/real"
     echo old >"$work/real/net.json"
     ln -s real/net.json "$work/link.json"
-    run 0 "$swatnn" search --cornn Sphere "${quick[@]}" --json "$work/link.json"
+    run 0 "$swatnn" search --allow-constant --cornn Sphere "${quick[@]}" --json "$work/link.json"
     [[ -L $work/link.json ]] || fail "the symbolic link was replaced"
     grep -q '"nonzero_parameters"' "$work/real/net.json" || fail "the link's target was not written"
     ;;
@@ -127,7 +127,7 @@ case $case in
     # a short search, then fine-tuning without end: SIGINT stops the tuning at the candidates' next update. The
     # signal is sent well after the search alone would have ended (timed first: sanitizer builds are slower).
     start=$(date +%s%N)
-    run 0 "$swatnn" search --cornn Sphere --restarts 1 --iterations 40 --no-fine-tune --quiet
+    run 0 "$swatnn" search --allow-constant --cornn Sphere --restarts 1 --iterations 40 --no-fine-tune --quiet
     search_ms=$(( ($(date +%s%N) - start) / 1000000 ))
     "$swatnn" search --cornn Sphere --restarts 1 --iterations 40 --tune-iterations 100000000 --tune-patience 0 \
       --quiet --json "$work/tuned.json" >"$work/out" 2>&1 &
@@ -196,7 +196,7 @@ case $case in
     expect_output "$work/test.csv: line 6, column index 0 ('x1'): value nan is not finite"
     printf '\xef\xbb\xbfx1,x2,y\r\n' >"$work/bom.csv"
     for i in $(seq 0 19); do printf '%s,%s,%s\r\n' $i $((i * i % 7)) $((i * 3)); done >>"$work/bom.csv"
-    run 0 "$swatnn" search --train "$work/bom.csv" --target y "${quick[@]}" --json "$work/bom.json"
+    run 0 "$swatnn" search --allow-constant --train "$work/bom.csv" --target y "${quick[@]}" --json "$work/bom.json"
     grep -q '"nonzero_parameters"' "$work/bom.json" || fail "no JSON for the BOM + CRLF file"
     ;;
   *)

@@ -119,6 +119,35 @@ TEST_CASE("fine_tune_lm ends before its next iteration once options.stop is true
   CHECK(runs.iterations > 0);
 }
 
+TEST_CASE("fine_tune_lm's callbacks see every step's training and validation MSE and may stop it") {
+  const auto teacher = random_network(2, 7);
+  const auto train = make_split(teacher, 200, 1), validation = make_split(teacher, 100, 2);
+  const auto start = perturbed(teacher, 3);
+  struct recorder {
+    int begins = 0, ends = 0, stop_after = 0;
+    std::vector<double> train, validation;
+    void begin(const step_info<float>&) { ++begins; }
+    bool step(const step_info<float>& info) {
+      train.push_back(info.loss);
+      validation.push_back(info.validation.value_or(-1));
+      return stop_after > 0 && static_cast<int>(train.size()) >= stop_after;
+    }
+    void end(const step_info<float>&) { ++ends; }
+  } all, three;
+  three.stop_after = 3;
+  const auto result = fine_tune_lm(start, train, validation, {.max_iterations = 20, .patience = 0}, all);
+  CHECK(all.begins == 1);
+  CHECK(all.ends == 1);
+  REQUIRE(static_cast<int>(all.train.size()) == result.iterations);
+  for (std::size_t k = 0; k < all.train.size(); ++k) {
+    CHECK(all.validation[k] == doctest::Approx(result.validation_curve[k + 1]));
+    if (k > 0) CHECK(all.train[k] < all.train[k - 1]);  // a step is taken only when it lowers the training MSE
+  }
+  const auto stopped = fine_tune_lm(start, train, validation, {.max_iterations = 20, .patience = 0}, three);
+  CHECK(stopped.stopped_by == fine_tune_stop::callback);
+  CHECK(stopped.iterations == 3);
+}
+
 TEST_CASE("fine_tune_lm stops as converged when no damping lowers the training MSE") {
   const auto teacher = random_network(1, 11);
   const auto train = make_split(teacher, 300, 1), validation = make_split(teacher, 100, 2);

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -187,4 +189,42 @@ TEST_CASE("fine_tune_candidates with a budget prunes every candidate to it, the 
 #endif
   CHECK_THROWS_AS(fine_tune_candidates(result, train, validation, {.max_parameters = budget, .prune_fraction = 0}),
                   value_error);
+}
+
+TEST_CASE("tuned_selection_options::on_step reports every update of every candidate, pruning rounds included") {
+  tiny_ae ae({.seed = 9});
+  const auto train = make_split(200, 1), validation = make_split(60, 2);
+  latent_search search(ae, paper_regularizers(), adam{}, base);
+  const auto result = search.run(train, validation);
+  std::mutex mutex;
+  std::vector<tuning_step> steps;
+  tuned_selection_options options;
+  options.method = fine_tuner::adam_then_levenberg_marquardt;
+  options.tune.max_iterations = 30;
+  options.tune.patience = 0;
+  options.lm.max_iterations = 10;
+  options.max_parameters = 6;
+  options.prune_round_iterations = 5;
+  options.on_step = [&](const tuning_step& t) {
+    const std::lock_guard lock(mutex);
+    steps.push_back(t);
+  };
+  const auto selection = fine_tune_candidates(result, train, validation, options);
+  bool pruned = false, adam_part = false, lm_part = false;
+  for (const auto& t : steps) {
+    CHECK(std::isfinite(t.train_mse));
+    CHECK(std::isfinite(t.validation_mse));
+    pruned = pruned || t.round > 0;
+    adam_part = adam_part || (t.round == 0 && !t.levenberg_marquardt);
+    lm_part = lm_part || (t.round == 0 && t.levenberg_marquardt);
+    if (t.round > 0) CHECK(t.iteration < 5);  // capped at prune_round_iterations
+  }
+  CHECK(pruned);
+  CHECK(adam_part);
+  CHECK(lm_part);
+  for (const auto& t : selection.tuned) {  // every candidate's final Adam run is reported, update by update
+    int updates = 0;
+    for (const auto& s : steps) updates += s.candidate == t.candidate && s.round == 0 && !s.levenberg_marquardt;
+    CHECK(updates == 30);
+  }
 }

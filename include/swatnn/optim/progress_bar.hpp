@@ -11,6 +11,8 @@
 #include <iostream>
 #include <optional>
 #include <ostream>
+#include <string>
+#include <utility>
 
 #include <unistd.h>
 
@@ -23,6 +25,8 @@ struct progress_bar_options {
   std::ostream* stream = nullptr;                 // nullptr: std::cerr
   int width = 30;                                 // characters of the bar itself
   double redraw_seconds = 0.2;                    // minimum time between two redraws
+  std::string label{};                            // drawn first, e.g. the phase of a run ("search"); set_label
+  std::string loss_name = "loss";                 // what the line calls info.loss (e.g. "train MSE")
 };
 
 class progress_bar {
@@ -31,6 +35,9 @@ class progress_bar {
 
   // True when this bar draws (decided at begin()).
   bool enabled() const noexcept { return enabled_; }
+
+  // Changes the label from the next redraw on (a run that goes through phases).
+  void set_label(std::string label) { options_.label = std::move(label); }
 
   template <class Info>
   void begin(const Info&) {
@@ -83,6 +90,7 @@ class progress_bar {
   } while (false)
     const double rate = elapsed > 0.0 ? static_cast<double>(done) / elapsed : 0.0;
     SWATNN_PROGRESS_APPEND("%s", "\r");
+    if (!options_.label.empty()) SWATNN_PROGRESS_APPEND("%s ", options_.label.c_str());
     if (total > 0) {
       const double fraction = std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
       const int width = std::clamp(options_.width, 1, 100);
@@ -94,7 +102,7 @@ class progress_bar {
     } else {
       SWATNN_PROGRESS_APPEND("iteration %llu", static_cast<unsigned long long>(done));
     }
-    SWATNN_PROGRESS_APPEND("  loss %.4g", loss);
+    SWATNN_PROGRESS_APPEND("  %s %.4g", options_.loss_name.c_str(), loss);
     if (validation) SWATNN_PROGRESS_APPEND("  val %.4g", static_cast<double>(*validation));
     SWATNN_PROGRESS_APPEND("  %.1f it/s", rate);
     if (total > 0 && rate > 0.0 && done <= total) {

@@ -11,9 +11,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -24,6 +28,7 @@
 #include <swatnn/network/activation.hpp>
 #include <swatnn/network/sparse_eval.hpp>
 #include <swatnn/network/sparse_network.hpp>
+#include <swatnn/optim/callbacks.hpp>
 #include <swatnn/search/fine_tune.hpp>
 
 namespace swatnn {
@@ -183,9 +188,15 @@ class network_jacobian {
 // best-validation parameters (see the top of this file). Throws like fine_tune: shape_error / data_error on bad
 // splits, value_error on bad options or a non-finite network. `iterations` counts the steps taken;
 // `validation_curve` has the starting validation MSE, then one entry per step.
-template <network_spec_type S>
+// `callbacks...` (optim/callbacks.hpp) get begin / step / end with a step_info<float> whose `loss` is the training
+// MSE and `validation` the validation MSE after each accepted step (no `groups`: the parameters are in double); a
+// step hook may stop the run (stopped_by = callback).
+template <network_spec_type S, class... Callbacks>
 fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split& train, const data::split& validation,
-                                 const levenberg_marquardt_options& options = {}) {
+                                 const levenberg_marquardt_options& options = {}, Callbacks&&... callbacks) {
+  static_assert((swatnn::callback<std::remove_cvref_t<Callbacks>, step_info<float>> && ...),
+                "swatnn::fine_tune_lm: every callback must have begin/step/end(const step_info<float>&) hooks "
+                "returning void, bool or callback_result (see docs/concepts.md)");
   try {
     net.validate();
   } catch (const error& e) {
@@ -221,8 +232,12 @@ fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split
   double lambda = options.initial_damping;
   int since_best = 0;
   result.stopped_by = fine_tune_stop::max_iterations;
+  auto cbs = std::forward_as_tuple(callbacks...);
+  step_info<float> info{.total_iterations = static_cast<std::uint64_t>(options.max_iterations)};
+  const auto start = std::chrono::steady_clock::now();
+  if (callbacks::begin(cbs, info)) result.stopped_by = fine_tune_stop::callback;
 
-  for (int k = 0; k < options.max_iterations && p > 0; ++k) {
+  for (int k = 0; k < options.max_iterations && p > 0 && result.stopped_by != fine_tune_stop::callback; ++k) {
     if (options.stop != nullptr && options.stop->load(std::memory_order_relaxed)) {
       result.stopped_by = fine_tune_stop::requested;
       break;
@@ -246,6 +261,7 @@ fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split
       model.set_values(trial);
       const double trial_loss = step.allFinite() ? residuals_of(model.evaluate(x)) : std::numeric_limits<double>::infinity();
       if (std::isfinite(trial_loss) && trial_loss < loss) {
+        info.loss = trial_loss;  // the training MSE at the accepted parameters
         values.swap(trial);
         lambda = std::max(lambda / 10, 1e-15);
         stepped = true;
@@ -266,6 +282,10 @@ fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split
       result.stopped_by = fine_tune_stop::non_finite;
       break;
     }
+    info.iteration = static_cast<std::uint64_t>(k);
+    info.validation = current;
+    info.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const bool stop = callbacks::step(cbs, info);
     if (current < best_validation) {
       best_validation = current;
       best = values;
@@ -275,12 +295,21 @@ fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split
       result.stopped_by = fine_tune_stop::patience;
       break;
     }
+    if (stop) {
+      result.stopped_by = fine_tune_stop::callback;
+      break;
+    }
   }
   model.set_values(best);
   model.store(net);
   result.validation_mse = best_validation;
   sparse_eval<S, float> train_eval;
   result.train_mse = detail::mse(train_eval.forward(net, train.x), train.y, nullptr);
+  info.iteration = static_cast<std::uint64_t>(result.iterations);
+  info.loss = result.train_mse;
+  info.validation = best_validation;
+  info.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  callbacks::end(cbs, info);
   result.net = std::move(net);
   return result;
 }
@@ -288,10 +317,10 @@ fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split
 // Polishes a fine_tune result by Levenberg-Marquardt from its best parameters (fine_tuner::adam_then_levenberg_marquardt):
 // one result for both parts, with the curves joined (the second part's starting entry is the first's best),
 // the iterations summed and best_iteration counted over both.
-template <network_spec_type S>
+template <network_spec_type S, class... Callbacks>
 fine_tune_result<S> polish_lm(fine_tune_result<S> first, const data::split& train, const data::split& validation,
-                              const levenberg_marquardt_options& options = {}) {
-  auto second = fine_tune_lm(std::move(first.net), train, validation, options);
+                              const levenberg_marquardt_options& options = {}, Callbacks&&... callbacks) {
+  auto second = fine_tune_lm(std::move(first.net), train, validation, options, callbacks...);
   second.best_iteration = second.best_iteration > 0 ? first.iterations + second.best_iteration : first.best_iteration;
   first.validation_curve.insert(first.validation_curve.end(), second.validation_curve.begin() + 1,
                                 second.validation_curve.end());

@@ -88,6 +88,14 @@ struct search_record {
   std::vector<double> best_mse_by_level;   // lowest soft training MSE among the level's latents
 };
 
+// What latent_search::run passes its callbacks: a step_info whose `loss` is the mean total loss (MSE + penalties)
+// over the latents, plus the data term alone. `validation` holds the lowest validation MSE of the networks scored
+// so far (empty before the first scoring, at select_after).
+template <class T>
+struct search_step_info : step_info<T> {
+  double train_mse = std::numeric_limits<double>::quiet_NaN();  // lowest soft training MSE among the latents
+};
+
 template <network_spec_type S, class T = float>
 struct search_result {
   std::vector<search_candidate<S, T>> candidates;  // one per (level, restart): its best-validation iterate
@@ -122,9 +130,10 @@ class latent_search {
   const latent_search_options& options() const { return options_; }
 
   // Runs the search. `cbs...` (optim/callbacks.hpp), taken by forwarding reference (temporaries such as
-  // progress_bar{} or named objects read after the run), get begin / step / end with a step_info<T> whose `loss` is
-  // the mean total loss (MSE + penalties) over the latents and `groups` the latents and thresholds; a step hook may
-  // stop the run (the stopped iterate is still scored).
+  // progress_bar{} or named objects read after the run), get begin / step / end with a search_step_info<T> (a
+  // step_info<T>) whose `loss` is the mean total loss (MSE + penalties) over the latents, `train_mse` the lowest
+  // soft training MSE, `validation` the lowest validation MSE scored so far and `groups` the latents and
+  // thresholds; a step hook may stop the run (the stopped iterate is still scored).
   template <class... Callbacks>
   search_result<S, T> run(const data::split& train, const data::split& validation, Callbacks&&... cbs) {
     static_assert(Backend::host_accessible,
@@ -165,7 +174,9 @@ class latent_search {
     auto state = opt.template make_state<T>(group_view);
 
     auto callbacks_tuple = std::tie(cbs...);
-    step_info<T> info{.iteration = 0, .total_iterations = options_.iterations, .groups = group_view};
+    search_step_info<T> info;
+    info.total_iterations = options_.iterations;
+    info.groups = group_view;
     callbacks::begin(callbacks_tuple, info);
 
     for (std::uint64_t it = 0; it < options_.iterations; ++it) {
@@ -177,12 +188,17 @@ class latent_search {
                              std::to_string(it) + "; lower latent_lr or check the data for extreme values");
       info.iteration = it;
       info.loss = total / (levels * r);
+      info.train_mse = *std::min_element(mse_.begin(), mse_.end());
       info.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const bool stop = callbacks::step(callbacks_tuple, info);
       const bool last = stop || it + 1 == options_.iterations;  // a stopped run still scores where it stopped
       if (it % 100 == 0 || last) result.curve.push_back(record(it, temperature));
-      if ((it >= options_.select_after && (it - options_.select_after) % options_.validation_every == 0) || last)
+      if ((it >= options_.select_after && (it - options_.select_after) % options_.validation_every == 0) || last) {
         score(result, it);
+        for (const auto& c : result.candidates)
+          if (std::isfinite(c.validation_mse) && !(info.validation && *info.validation <= c.validation_mse))
+            info.validation = c.validation_mse;
+      }
       if (stop) break;
       opt.step(state, group_view, 1.0);
       for (T& t : thresholds_) t = std::clamp(t, T(0), T(options_.threshold_max));
