@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -55,6 +57,21 @@ std::pair<tuned_selection<paper_spec>, tuned_selection<paper_spec>> on_one_and_t
   return {std::move(one), std::move(two)};
 }
 #endif
+// What a latent search's callbacks see (search_step_info).
+struct search_recorder {
+  std::vector<double> train, loss;
+  std::vector<std::uint64_t> scored_at;
+  std::vector<double> scored;
+  template <class Info>
+  void step(const Info& info) {
+    train.push_back(info.train_mse);
+    loss.push_back(info.loss);
+    if (info.validation) {
+      scored_at.push_back(info.iteration);
+      scored.push_back(*info.validation);
+    }
+  }
+};
 }  // namespace
 
 TEST_CASE("a parameter budget keeps only networks within it") {
@@ -189,6 +206,28 @@ TEST_CASE("fine_tune_candidates with a budget prunes every candidate to it, the 
 #endif
   CHECK_THROWS_AS(fine_tune_candidates(result, train, validation, {.max_parameters = budget, .prune_fraction = 0}),
                   value_error);
+}
+
+TEST_CASE("latent_search's callbacks get the data MSE and, after each scoring, the lowest validation MSE so far") {
+  tiny_ae ae({.seed = 9});
+  const auto train = make_split(200, 1), validation = make_split(60, 2);
+  search_recorder seen;
+  latent_search search(ae, paper_regularizers(), adam{}, base);
+  const auto result = search.run(train, validation, seen);
+  REQUIRE(seen.train.size() == base.iterations);
+  for (std::size_t k = 0; k < seen.train.size(); ++k) {
+    CHECK(std::isfinite(seen.train[k]));
+    CHECK(seen.train[k] >= 0);
+  }
+  // scored at select_after, then every validation_every iterations: reported on the next step
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t it = base.select_after; it + 1 < base.iterations; it += base.validation_every) expected.push_back(it + 1);
+  CHECK(seen.scored_at == expected);
+  for (std::size_t k = 1; k < seen.scored.size(); ++k) CHECK(seen.scored[k] <= seen.scored[k - 1]);
+  double best = std::numeric_limits<double>::infinity();
+  for (const auto& c : result.candidates) best = std::min(best, c.validation_mse);
+  REQUIRE_FALSE(seen.scored.empty());
+  CHECK(seen.scored.back() >= best);  // the last scoring (the final iterate) is not reported: no step follows it
 }
 
 TEST_CASE("tuned_selection_options::on_step reports every update of every candidate, pruning rounds included") {

@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -89,8 +90,9 @@ struct search_record {
 };
 
 // What latent_search::run passes its callbacks: a step_info whose `loss` is the mean total loss (MSE + penalties)
-// over the latents, plus the data term alone. `validation` holds the lowest validation MSE of the networks scored
-// so far (empty before the first scoring, at select_after).
+// over the latents, plus the data term alone. `validation` is set on the step after each scoring (every
+// validation_every iterations from select_after) to the lowest validation MSE of the networks scored so far, and
+// empty on the other steps, so metric callbacks (early_stop, keep_best) count scorings, not iterations.
 template <class T>
 struct search_step_info : step_info<T> {
   double train_mse = std::numeric_limits<double>::quiet_NaN();  // lowest soft training MSE among the latents
@@ -132,8 +134,8 @@ class latent_search {
   // Runs the search. `cbs...` (optim/callbacks.hpp), taken by forwarding reference (temporaries such as
   // progress_bar{} or named objects read after the run), get begin / step / end with a search_step_info<T> (a
   // step_info<T>) whose `loss` is the mean total loss (MSE + penalties) over the latents, `train_mse` the lowest
-  // soft training MSE, `validation` the lowest validation MSE scored so far and `groups` the latents and
-  // thresholds; a step hook may stop the run (the stopped iterate is still scored).
+  // soft training MSE, `validation` (after each scoring) the lowest validation MSE scored so far and `groups` the
+  // latents and thresholds; a step hook may stop the run (the stopped iterate is still scored).
   template <class... Callbacks>
   search_result<S, T> run(const data::split& train, const data::split& validation, Callbacks&&... cbs) {
     static_assert(Backend::host_accessible,
@@ -175,6 +177,7 @@ class latent_search {
 
     auto callbacks_tuple = std::tie(cbs...);
     search_step_info<T> info;
+    std::optional<double> scored;  // the lowest validation MSE scored so far, when a scoring has just run
     info.total_iterations = options_.iterations;
     info.groups = group_view;
     callbacks::begin(callbacks_tuple, info);
@@ -189,15 +192,15 @@ class latent_search {
       info.iteration = it;
       info.loss = total / (levels * r);
       info.train_mse = *std::min_element(mse_.begin(), mse_.end());
+      info.validation = std::exchange(scored, std::nullopt);
       info.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const bool stop = callbacks::step(callbacks_tuple, info);
       const bool last = stop || it + 1 == options_.iterations;  // a stopped run still scores where it stopped
       if (it % 100 == 0 || last) result.curve.push_back(record(it, temperature));
       if ((it >= options_.select_after && (it - options_.select_after) % options_.validation_every == 0) || last) {
         score(result, it);
-        for (const auto& c : result.candidates)
-          if (std::isfinite(c.validation_mse) && !(info.validation && *info.validation <= c.validation_mse))
-            info.validation = c.validation_mse;
+        for (const auto& c : result.candidates)  // reported with the next step (the scoring follows the hooks)
+          if (std::isfinite(c.validation_mse) && !(scored && *scored <= c.validation_mse)) scored = c.validation_mse;
       }
       if (stop) break;
       opt.step(state, group_view, 1.0);
