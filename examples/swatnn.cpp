@@ -143,11 +143,12 @@ class run_monitor {
   }
   template <class Info>
   void step(const Info& info) {
+    if (info.validation) search_validation_ = static_cast<double>(*info.validation);  // set after each scoring
     if (record_) {
       curve_point p;
       p.iteration = info.iteration;
       p.train = info.train_mse;
-      if (info.validation) p.validation = static_cast<double>(*info.validation);
+      p.validation = search_validation_;
       points_.push_back(p);
     }
     if (!bar_.enabled()) return;
@@ -155,7 +156,7 @@ class run_monitor {
     shown.iteration = info.iteration;
     shown.total_iterations = info.total_iterations;
     shown.loss = to_data_ * info.train_mse;
-    if (info.validation) shown.validation = to_data_ * static_cast<double>(*info.validation);
+    if (std::isfinite(search_validation_)) shown.validation = to_data_ * search_validation_;
     shown.elapsed_seconds = info.elapsed_seconds;
     bar_.step(shown);
   }
@@ -206,6 +207,7 @@ class run_monitor {
   progress_bar bar_;
   std::mutex mutex_;
   std::uint64_t updates_ = 0;
+  double search_validation_ = std::numeric_limits<double>::quiet_NaN();  // the search's lowest so far (scaled)
   std::chrono::steady_clock::time_point tuning_start_{};
   std::vector<curve_point> points_;
 };
@@ -321,7 +323,7 @@ void print_summary(const outcome& o, bool fine_tuned, const data::dataset& d) {
   std::printf("\n%s: depth %d, %d active neurons, %d nonzero parameters (search and fine-tuning %.1f s)\n",
               o.name.c_str(), net.depth, net.active_neurons(), net.nonzero_parameters(), o.seconds);
   std::printf("  activations by layer: %s\n", activations_of(net).c_str());
-  std::printf("  %-34s %-12s %-12s %-12s\n", "MSE, scaled units (target in [-1, 1])", "train", "valid", "test");
+  std::printf("  %-34s %-12s %-12s %-12s\n", "MSE (scaled: target in [-1, 1])", "train", "valid", "test");
   char label[64];
   std::snprintf(label, sizeof label, "search pick (depth %d, %d params)", searched.depth, searched.nonzero_parameters());
   std::printf("  %-34s %-12.4g %-12.4g %-12.4g\n", label, o.found.train_mse, o.found.validation_mse, o.test_mse);
@@ -537,6 +539,13 @@ int search_command(const arguments& a) {
                  o.final_network.nonzero_parameters(), half_range * half_range * o.tuned_validation,
                  half_range * half_range * constant,
                  a.allow_constant ? " (--allow-constant)" : "; exit status 1 (give --allow-constant to accept it)");
+  if (!degenerate && o.fine_tuned && o.tuned_validation > 2 * o.found.validation_mse)
+    std::fprintf(stderr,
+                 "swatnn: note: the pick's validation MSE is %.3gx that of the search's own pick (%d nonzero "
+                 "parameters%s)\n",
+                 o.tuned_validation / o.found.validation_mse, o.found.network.nonzero_parameters(),
+                 a.prune_to > 0 && o.found.network.nonzero_parameters() > a.prune_to ? ", over the --prune-to budget"
+                                                                                     : "");
   if (o.partial) {
     std::fprintf(stderr, o.fine_tuned ? "swatnn: interrupted: the pick among the candidates as far as they were "
                                         "fine-tuned was written (partial)\n"
