@@ -352,7 +352,12 @@ void export_all(const outcome& o, const arguments& a, const data::dataset& d) {
     meta.target_names = {d.target_name};
     save_json(o.final_network, a.json, meta);
   }
-  if (!a.header.empty()) export_cpp_header(o.final_network, a.header);
+  if (!a.header.empty()) {
+    cpp_export_options options;  // predict in data units: the dataset's scalers embedded
+    options.input_scaling = d.input_scaler;
+    options.label_scaling = d.label_scaler;
+    export_cpp_header(o.final_network, a.header, options);
+  }
   if (!a.dot.empty()) {
     dot_options options;
     options.input_names = d.input_names;

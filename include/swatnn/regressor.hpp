@@ -226,7 +226,8 @@ class basic_regressor {
   const std::string& target_name() const { return state("target_name").target_name; }
   const regressor_summary& summary() const { return state("summary").summary; }
 
-  // The network as a standalone C++17 header (export_cpp_header: see docs/export.md for the units it works in).
+  // The network as a standalone C++17 header (export_cpp_header) with the fitted scalers embedded: its predict
+  // takes and returns data units, like predict here (options' own scalers, when given, are used instead).
   void export_cpp(const std::filesystem::path& path, const cpp_export_options& options = {}) const;
 
   // The network with its scalers, column names and MSEs (scaled units) as JSON (save_json), written atomically.
@@ -355,7 +356,11 @@ basic_regressor<AE>& basic_regressor<AE>::fit(const data::dataset& d) {
 
 template <class AE>
 void basic_regressor<AE>::export_cpp(const std::filesystem::path& path, const cpp_export_options& options) const {
-  export_cpp_header(state("export_cpp").network, path, options);
+  const auto& f = state("export_cpp");
+  cpp_export_options with_scalers = options;
+  if (!with_scalers.input_scaling) with_scalers.input_scaling = f.input_scaler;
+  if (!with_scalers.label_scaling) with_scalers.label_scaling = f.label_scaler;
+  export_cpp_header(f.network, path, with_scalers);
 }
 
 template <class AE>

@@ -82,6 +82,32 @@ TEST_CASE("export header: random networks and options") {
   CHECK(none.find("inline bool self_test(scalar = scalar(1e-5)) noexcept { return true; }") != std::string::npos);
 }
 
+TEST_CASE("export header: with the dataset's scalers, predict is in data units and predict_scaled is the network") {
+  const auto inputs = data::minmax_scaler::from_bounds({-3.0, 10.0}, {5.0, 20.0});
+  const auto labels = data::minmax_scaler::from_bounds({-50.0}, {30.0});
+  const std::string plain = to_cpp_header(fixed_network());
+  CHECK(plain.find("predict_scaled") == std::string::npos);
+  CHECK(plain.find("namespace scaling") == std::string::npos);
+  const std::string both = to_cpp_header(fixed_network(), {.input_scaling = inputs, .label_scaling = labels});
+  check_allocation_free(both);
+  CHECK(both.find("inline void predict_scaled(const scalar* x, scalar* y) noexcept {") != std::string::npos);
+  CHECK(both.find("inline void predict(const scalar* x, scalar* y) noexcept {") != std::string::npos);
+  CHECK(both.find("input_lower[inputs] = {-3.0, 10.0};") != std::string::npos);
+  CHECK(both.find("output_upper[outputs] = {30.0};") != std::string::npos);
+  // the self-test points are data units: inside the inputs' bounds, not in [-1, 1] only
+  const auto points_at = both.find("test_inputs[");
+  REQUIRE(points_at != std::string::npos);
+  const std::string points = both.substr(points_at, both.find(';', points_at) - points_at);
+  CHECK(std::regex_search(points, std::regex("[{ ]1[0-9]\\.")));  // x1 in [10, 20]
+  // one scaler alone: only its step
+  const std::string labels_only = to_cpp_header(fixed_network(), {.label_scaling = labels});
+  CHECK(labels_only.find("input_lower") == std::string::npos);
+  CHECK(labels_only.find("  predict_scaled(x, y);") != std::string::npos);
+  const std::string inputs_only = to_cpp_header(fixed_network(), {.input_scaling = inputs});
+  CHECK(inputs_only.find("output_lower") == std::string::npos);
+  CHECK(inputs_only.find("  predict_scaled(xs, y);") != std::string::npos);
+}
+
 TEST_CASE("export header: writes the file, rejects bad options") {
   const auto path = std::filesystem::temp_directory_path() / ("swatnn_export_cpp_" + std::to_string(::getpid()) + ".hpp");
   export_cpp_header(fixed_network(), path, {.namespace_name = "model", .function_name = "predict", .self_test_points = 8, .seed = 3});
@@ -97,7 +123,15 @@ TEST_CASE("export header: writes the file, rejects bad options") {
   CHECK_THROWS_AS(to_cpp_header(fixed_network(), {.namespace_name = "new"}), value_error);
   CHECK_THROWS_AS(to_cpp_header(fixed_network(), {.function_name = "self_test"}), value_error);
   CHECK_THROWS_AS(to_cpp_header(fixed_network(), {.function_name = "pre dict"}), value_error);
+  CHECK_THROWS_AS(to_cpp_header(fixed_network(), {.function_name = "scaling"}), value_error);
+  CHECK_THROWS_AS(to_cpp_header(fixed_network(), {.function_name = "weights"}), value_error);
   CHECK_THROWS_AS(to_cpp_header(fixed_network(), {.self_test_points = -1}), value_error);
+  // scalers must have the network's column counts (fixed_network: 2 inputs, 1 output)
+  CHECK_THROWS_WITH_AS(to_cpp_header(fixed_network(), {.input_scaling = data::minmax_scaler::from_bounds({0.0}, {1.0})}),
+                       doctest::Contains("input_scaling has 1 columns, but the network has 2 inputs"), value_error);
+  CHECK_THROWS_WITH_AS(
+      to_cpp_header(fixed_network(), {.label_scaling = data::minmax_scaler::from_bounds({0.0, 0.0}, {1.0, 1.0})}),
+      doctest::Contains("label_scaling has 2 columns, but the network has 1 outputs"), value_error);
   CHECK_THROWS_AS(export_cpp_header(fixed_network(), std::filesystem::path("/nonexistent_dir_swatnn/m.hpp")), io_error);
   auto bad = fixed_network();
   bad.output_bias(0) = std::nanf("");

@@ -80,6 +80,16 @@ TEST_CASE("docs/export.md: JSON, the standalone C++ header and DOT") {
   const std::string header = text_of("f3_model.hpp");
   CHECK(header.find("namespace model") != std::string::npos);
   CHECK(header.find("self_test") != std::string::npos);
+  {
+    // example: export-cpp-scaled
+    // with the dataset's scalers (data::dataset::input_scaler / label_scaler): predict in data units
+    swatnn::export_cpp_header(net, "f3_model_data_units.hpp",
+                              {.namespace_name = "model", .input_scaling = input_scaler, .label_scaling = label_scaler});
+    // end example: export-cpp-scaled
+    const std::string scaled_header = text_of("f3_model_data_units.hpp");
+    CHECK(scaled_header.find("inline void predict_scaled(const scalar* x, scalar* y)") != std::string::npos);
+    CHECK(scaled_header.find("namespace scaling") != std::string::npos);
+  }
 
   // example: export-dot
   swatnn::export_dot(net, "f3.dot");              // or: std::string text = swatnn::to_dot(net);

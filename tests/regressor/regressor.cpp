@@ -212,6 +212,11 @@ TEST_CASE("regressor: save and load round trip, and export_cpp") {
   CHECK(header.find("namespace fitted_net") != std::string::npos);
   CHECK(header.find("self_test") != std::string::npos);
   CHECK(header.find("#pragma once") != std::string::npos);
+  // the fitted scalers are embedded: the header's predict is in data units like r.predict
+  CHECK(header.find("inline void predict_scaled(") != std::string::npos);
+  CHECK(header == swatnn::to_cpp_header(r.network(), {.namespace_name = "fitted_net",
+                                                      .input_scaling = r.input_scaler(),
+                                                      .label_scaling = r.label_scaler()}));
 
   // a network JSON without scalers cannot be a regressor
   swatnn::save_json(r.network(), dir / "bare.json");

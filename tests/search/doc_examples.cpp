@@ -68,7 +68,8 @@ namespace {
   // end example: tutorial-prune
 
   // example: tutorial-export
-  export_cpp_header(tuned.net, "my_net.hpp", {.namespace_name = "my_net"});   // no dependency, no allocation
+  export_cpp_header(tuned.net, "my_net.hpp",   // no dependency, no allocation; predict in data units
+                    {.namespace_name = "my_net", .input_scaling = d.input_scaler, .label_scaling = d.label_scaler});
   save_json(tuned.net, "my_net.json", {.name = "mydata", .input_scaling = d.input_scaler, .label_scaling = d.label_scaler});
   export_dot(tuned.net, "my_net.dot");                                         // dot -Tpng my_net.dot > my_net.png
   // end example: tutorial-export

@@ -1,7 +1,8 @@
 // swatnn/network/export_cpp.hpp: write a found sparse_network as a standalone C++17 header (only <array> and
 // <cmath>; constexpr weights of the active neurons only; an inline predict that allocates nothing) with
 // self-test points computed by swatnn's own predict and an inline self_test(tolerance), the way keras2c and
-// emlearn ship models for embedded targets. See docs/export.md.
+// emlearn ship models for embedded targets. Given the dataset's scalers, the header embeds them: predict takes
+// and returns data units, predict_scaled the network's own [-1, 1] units. See docs/export.md.
 #pragma once
 
 #include <charconv>
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include <swatnn/backend/cpu.hpp>
+#include <swatnn/data/scaling.hpp>
 #include <swatnn/error.hpp>
 #include <swatnn/io/atomic_file.hpp>
 #include <swatnn/network/activation.hpp>
@@ -31,7 +34,13 @@ struct cpp_export_options {
   int self_test_points = 8;              // 0: self_test() just returns true
   std::uint64_t seed = 0;                // for the self-test inputs
   double input_lower = -1.0;             // self-test inputs are uniform in [input_lower, input_upper]
-  double input_upper = 1.0;              // per input (the scaled domain by default)
+  double input_upper = 1.0;              // per input, in the network's units (the scaled domain by default)
+  // The dataset's scalers (data::dataset::input_scaler / label_scaler; S::inputs and S::outputs columns). With
+  // either, `function_name` takes data units (inputs scaled, outputs mapped back, both in double as
+  // data::minmax_scaler does), `function_name + "_scaled"` is the network on [-1, 1] units, and the self-test
+  // points are stored in data units.
+  std::optional<data::minmax_scaler> input_scaling{};
+  std::optional<data::minmax_scaler> label_scaling{};
 };
 
 namespace detail::cpp_export {
@@ -84,9 +93,15 @@ inline void check_names(const cpp_export_options& options) {
   if (!ok)
     throw value_error("swatnn::export_cpp_header: namespace_name '" + options.namespace_name +
                       "' is not a C++ identifier (or ::-separated identifiers, none a keyword)");
-  if (!is_identifier(options.function_name) || options.function_name == "self_test")
+  // the other names the header declares in its namespace
+  static constexpr std::string_view reserved[] = {"self_test", "self_test_data", "weights", "scaling",
+                                                  "scalar",    "inputs",         "outputs", "hidden_layers"};
+  bool usable = is_identifier(options.function_name);
+  for (std::string_view name : reserved) usable = usable && options.function_name != name;
+  if (!usable)
     throw value_error("swatnn::export_cpp_header: function_name '" + options.function_name +
-                      "' is not a usable C++ identifier (not a keyword, not self_test)");
+                      "' is not a usable C++ identifier (not a keyword, and none of the header's own names: "
+                      "self_test, self_test_data, weights, scaling, scalar, inputs, outputs, hidden_layers)");
   if (options.self_test_points < 0)
     throw value_error("swatnn::export_cpp_header: self_test_points is " + std::to_string(options.self_test_points) +
                       "; expected 0 or more");
@@ -122,6 +137,24 @@ inline std::string activation_statement(activation a, const std::string& v) {
   return "";
 }
 
+inline void check_scaling(const std::optional<data::minmax_scaler>& scaling, int columns, const char* field,
+                          const char* what) {
+  if (scaling && scaling->columns() != static_cast<std::size_t>(columns))
+    throw value_error(std::string("swatnn::export_cpp_header: options.") + field + " has " +
+                      std::to_string(scaling->columns()) + " columns, but the network has " + std::to_string(columns) +
+                      " " + what);
+}
+
+// "{a, b, c}" of doubles, each read back exactly.
+inline std::string double_row(const data::minmax_scaler& s, bool upper) {
+  std::string text = "{";
+  for (std::size_t c = 0; c < s.columns(); ++c) {
+    if (c) text += ", ";
+    text += literal(upper ? s.upper(c) : s.lower(c));
+  }
+  return text + "}";
+}
+
 }  // namespace detail::cpp_export
 
 // The header text (see export_cpp_header). Throws value_error for bad options or an invalid network.
@@ -131,9 +164,13 @@ std::string to_cpp_header(const sparse_network<S, T>& net, const cpp_export_opti
                 "swatnn::export_cpp_header: the scalar type must be float or double");
   using namespace detail::cpp_export;
   check_names(options);
+  check_scaling(options.input_scaling, S::inputs, "input_scaling", "inputs");
+  check_scaling(options.label_scaling, S::outputs, "label_scaling", "outputs");
   net.validate();
   const std::string scalar_name = std::is_same_v<T, float> ? "float" : "double";
+  const bool scaled = options.input_scaling || options.label_scaling;
   const std::string fn = options.function_name;
+  const std::string net_fn = scaled ? fn + "_scaled" : fn;  // the network itself, in its [-1, 1] units
 
   // Live units per hidden layer (swatnn indices of the active neurons, in order).
   std::vector<std::vector<int>> live(static_cast<std::size_t>(net.depth));
@@ -159,8 +196,11 @@ std::string to_cpp_header(const sparse_network<S, T>& net, const cpp_export_opti
        " nonzero parameters).\n";
   h += "// Generated output: this header carries no license obligation (swatnn's MIT license does not extend to it).\n";
   h += "// Standalone C++17: needs only <array> and <cmath> and allocates nothing. Call " + options.namespace_name +
-       "::" + fn + "(x, y)\n// with x[inputs] and y[outputs], or " + fn +
-       "(std::array<scalar, inputs>). self_test(tolerance) checks the stored\n"
+       "::" + fn + "(x, y)\n// with x[inputs] and y[outputs], or " + fn + "(std::array<scalar, inputs>)" +
+       (scaled ? std::string(", in data units; ") + net_fn +
+                     " is the network on its own\n// [-1, 1] units (the scalers are in namespace scaling)."
+               : std::string(".")) +
+       " self_test(tolerance) checks the stored\n"
        "// reference points, computed by swatnn's own predict: |y - expected| <= tolerance * (1 + |expected|).\n";
   h += "#pragma once\n\n#include <array>\n#include <cmath>\n\n";
   h += "namespace " + options.namespace_name + " {\n\n";
@@ -168,6 +208,20 @@ std::string to_cpp_header(const sparse_network<S, T>& net, const cpp_export_opti
   h += "inline constexpr int inputs = " + std::to_string(S::inputs) + ";\n";
   h += "inline constexpr int outputs = " + std::to_string(S::outputs) + ";\n";
   h += "inline constexpr int hidden_layers = " + std::to_string(net.depth) + ";\n\n";
+  if (scaled) {
+    h += "namespace scaling {\n";
+    if (options.input_scaling) {
+      h += "// Inputs, data units -> the network's: x' = 2 (x - lower) / (upper - lower) - 1, in double.\n";
+      h += "inline constexpr double input_lower[inputs] = " + double_row(*options.input_scaling, false) + ";\n";
+      h += "inline constexpr double input_upper[inputs] = " + double_row(*options.input_scaling, true) + ";\n";
+    }
+    if (options.label_scaling) {
+      h += "// Outputs, the network's -> data units: y = lower + (y' + 1) (upper - lower) / 2, in double.\n";
+      h += "inline constexpr double output_lower[outputs] = " + double_row(*options.label_scaling, false) + ";\n";
+      h += "inline constexpr double output_upper[outputs] = " + double_row(*options.label_scaling, true) + ";\n";
+    }
+    h += "}  // namespace scaling\n\n";
+  }
 
   h += "namespace weights {\n";
   std::size_t previous = static_cast<std::size_t>(S::inputs);  // live units feeding the current layer
@@ -233,7 +287,7 @@ std::string to_cpp_header(const sparse_network<S, T>& net, const cpp_export_opti
   h += "}  // namespace weights\n\n";
 
   // predict: one small fixed-size local array per hidden layer.
-  h += "inline void " + fn + "(const scalar* x, scalar* y) noexcept {\n";
+  h += "inline void " + net_fn + "(const scalar* x, scalar* y) noexcept {\n";
   std::string input = "x";
   previous = static_cast<std::size_t>(S::inputs);
   for (int l = 0; l < net.depth; ++l) {
@@ -263,8 +317,27 @@ std::string to_cpp_header(const sparse_network<S, T>& net, const cpp_export_opti
   h += "    y[o] = v;\n  }\n";
   if (first_used > 0) h += "  (void)x;  // no path from the inputs reaches the outputs\n";
   h += "}\n\n";
-  h += "inline std::array<scalar, outputs> " + fn + "(const std::array<scalar, inputs>& x) noexcept {\n";
-  h += "  std::array<scalar, outputs> y{};\n  " + fn + "(x.data(), y.data());\n  return y;\n}\n\n";
+  if (scaled) {
+    h += "inline void " + fn + "(const scalar* x, scalar* y) noexcept {\n";
+    std::string network_input = "x";
+    if (options.input_scaling) {
+      h += "  scalar xs[inputs];\n  for (int i = 0; i < inputs; ++i)\n"
+           "    xs[i] = static_cast<scalar>(2.0 * (static_cast<double>(x[i]) - scaling::input_lower[i]) /\n"
+           "                                (scaling::input_upper[i] - scaling::input_lower[i]) - 1.0);\n";
+      network_input = "xs";
+    }
+    h += "  " + net_fn + "(" + network_input + ", y);\n";
+    if (options.label_scaling)
+      h += "  for (int o = 0; o < outputs; ++o)\n"
+           "    y[o] = static_cast<scalar>(scaling::output_lower[o] + (static_cast<double>(y[o]) + 1.0) *\n"
+           "                                                           (scaling::output_upper[o] - "
+           "scaling::output_lower[o]) / 2.0);\n";
+    h += "}\n\n";
+  }
+  for (const std::string& name : scaled ? std::vector<std::string>{fn, net_fn} : std::vector<std::string>{fn}) {
+    h += "inline std::array<scalar, outputs> " + name + "(const std::array<scalar, inputs>& x) noexcept {\n";
+    h += "  std::array<scalar, outputs> y{};\n  " + name + "(x.data(), y.data());\n  return y;\n}\n\n";
+  }
 
   // Self-test points: inputs rounded to the scalar type, outputs from swatnn's predict on exactly those inputs.
   const std::string default_tolerance = std::is_same_v<T, float> ? "scalar(1e-5)" : "scalar(1e-12)";
@@ -273,13 +346,16 @@ std::string to_cpp_header(const sparse_network<S, T>& net, const cpp_export_opti
     h += "inline bool self_test(scalar = " + default_tolerance + ") noexcept { return true; }\n";
   } else {
     std::mt19937_64 rng(options.seed);
-    cpu::matrix<T> x(points, S::inputs);
+    cpu::matrix<T> x(points, S::inputs);  // what the header's predict takes: data units when input_scaling is set
     for (int n = 0; n < points; ++n)
       for (int i = 0; i < S::inputs; ++i) {
         const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;  // [0, 1)
-        x(n, i) = static_cast<T>(options.input_lower + u * (options.input_upper - options.input_lower));
+        const double v = options.input_lower + u * (options.input_upper - options.input_lower);
+        x(n, i) = static_cast<T>(options.input_scaling ? options.input_scaling->inverse(v, static_cast<std::size_t>(i))
+                                                       : v);
       }
-    const cpu::matrix<T> y = net.predict(x);
+    cpu::matrix<T> y = net.predict(options.input_scaling ? options.input_scaling->template transform<T>(x) : x);
+    if (options.label_scaling) y = options.label_scaling->inverse(y).template cast<T>();
     std::vector<std::vector<T>> xs, ys;
     for (int n = 0; n < points; ++n) {
       xs.emplace_back();

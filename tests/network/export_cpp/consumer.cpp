@@ -1,6 +1,7 @@
 // tests/network/export_cpp/consumer.cpp: compiled as C++17 with -Wall -Wextra -Werror (and more) against only
 // the generated headers (no swatnn, no Eigen on the include path), then run: self tests pass, predictions match
-// a hand-written formula of the fixed network (networks.hpp), and self_test really compares.
+// a hand-written formula of the fixed network (networks.hpp), also through embedded scalers (data units), and
+// self_test really compares.
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include "exported_double.hpp"
 #include "exported_empty_layer.hpp"
 #include "exported_model.hpp"
+#include "exported_scaled.hpp"
 
 namespace {
 
@@ -60,6 +62,19 @@ int main() {
     const double constant = 1.5 * std::tanh(0.3) - 2.0 * sigmoid(-0.2) + 0.75;
     check(close(static_cast<double>(c[0]), constant, 1e-6), "empty_layer::predict is the constant");
   }
+  // With the scalers: predict takes and returns data units, predict_scaled is the network itself.
+  check(scaled::self_test(), "scaled::self_test() (its points are in data units)");
+  check(!scaled::self_test(-1.0f), "scaled::self_test must fail with a negative tolerance");
+  for (int n = 0; n < 50; ++n) {
+    const double x0 = -3.0 + 0.16 * n, x1 = 10.0 + 0.2 * n;  // data units: x0 in [-3, 5], x1 in [10, 20]
+    const double s0 = 2.0 * (x0 + 3.0) / 8.0 - 1.0, s1 = 2.0 * (x1 - 10.0) / 10.0 - 1.0;
+    const double expected = -50.0 + (fixed_formula(s0, s1) + 1.0) * 80.0 / 2.0;
+    const std::array<float, 1> y = scaled::predict({static_cast<float>(x0), static_cast<float>(x1)});
+    check(close(static_cast<double>(y[0]), expected, 1e-5), "scaled::predict in data units vs the formula");
+    const std::array<float, 1> z = scaled::predict_scaled({static_cast<float>(s0), static_cast<float>(s1)});
+    check(close(static_cast<double>(z[0]), fixed_formula(s0, s1), 1e-5), "scaled::predict_scaled vs the formula");
+  }
+  check(scaled::scaling::input_lower[1] == 10.0 && scaled::scaling::output_upper[0] == 30.0, "the scalers' bounds");
   for (int n = 0; n < exported::self_test_data::points; ++n) {
     const auto& x = exported::self_test_data::test_inputs[n];
     check(close(static_cast<double>(exported::self_test_data::expected_outputs[n][0]),

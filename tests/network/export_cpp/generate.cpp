@@ -1,5 +1,5 @@
 // tests/network/export_cpp/generate.cpp: writes the headers that consumer.cpp compiles (ctest export_cpp_header):
-// generate <dir> -> <dir>/exported_model.hpp, exported_empty_layer.hpp, exported_double.hpp.
+// generate <dir> -> <dir>/exported_model.hpp, exported_empty_layer.hpp, exported_double.hpp, exported_scaled.hpp.
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
     export_cpp_header(test_export::random_network<network_spec<3, 2, 3, 5>, double>(7), dir / "exported_double.hpp",
                       {.namespace_name = "nets::wide", .self_test_points = 8, .seed = 2, .input_lower = -3.0,
                        .input_upper = 3.0});
+    // The fixed network with a dataset's scalers: predict in data units, predict_scaled on [-1, 1].
+    export_cpp_header(test_export::fixed_network(), dir / "exported_scaled.hpp",
+                      {.namespace_name = "scaled", .self_test_points = 12, .seed = 3,
+                       .input_scaling = data::minmax_scaler::from_bounds({-3.0, 10.0}, {5.0, 20.0}),
+                       .label_scaling = data::minmax_scaler::from_bounds({-50.0}, {30.0})});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "export_cpp generate: %s\n", e.what());
     return 1;
