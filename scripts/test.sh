@@ -20,8 +20,11 @@ nvcc_bin=$(command -v nvcc || true)
 if [[ -z $nvcc_bin && -x /usr/local/cuda/bin/nvcc ]]; then nvcc_bin=/usr/local/cuda/bin/nvcc; fi
 if [[ -n $nvcc_bin && ${SWATNN_TEST_CUDA:-1} != 0 ]]; then
   start=$(date +%s)
+  # host code at -O1 as in pass 4 (device code is optimized by ptxas either way); bench/cuda_check.sh builds the
+  # benchmarks at -O3 for a measurement
   cmake -S . -B "$build-cuda" -DCMAKE_BUILD_TYPE=Release -DSWATNN_ENABLE_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc_bin" \
-    -DSWATNN_BUILD_EXAMPLES=OFF ${SWATNN_CMAKE_ARGS:-}
+    -DCMAKE_CUDA_FLAGS_RELEASE="-O1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DSWATNN_BUILD_EXAMPLES=OFF \
+    ${SWATNN_CMAKE_ARGS:-}
   cmake --build "$build-cuda" -j"$jobs" --target test_cuda bench_cuda
   # test_cuda exits 77, after one line saying so, on a machine without a CUDA device
   cuda_rc=0
@@ -40,10 +43,10 @@ else
 fi
 
 # ---- 2. fuzzing ------------------------------------------------------------------------------------------------
-if [[ ${SWATNN_TEST_FUZZ_SECONDS:-20} != 0 ]]; then
+if [[ ${SWATNN_TEST_FUZZ_SECONDS:-10} != 0 ]]; then
   start=$(date +%s)
-  SWATNN_FUZZ_DIR="$build-fuzz" scripts/fuzz.sh ci "${SWATNN_TEST_FUZZ_SECONDS:-20}"
-  echo "fuzzing (every harness ${SWATNN_TEST_FUZZ_SECONDS:-20} s): $(($(date +%s) - start)) s"
+  SWATNN_FUZZ_DIR="$build-fuzz" scripts/fuzz.sh ci "${SWATNN_TEST_FUZZ_SECONDS:-10}"
+  echo "fuzzing (every harness ${SWATNN_TEST_FUZZ_SECONDS:-10} s): $(($(date +%s) - start)) s"
 fi
 
 # ---- 3. clang-19 + ASan + UBSan --------------------------------------------------------------------------------
@@ -57,20 +60,16 @@ if [[ ${SWATNN_TEST_SANITIZE:-0} != 0 ]]; then
     ${SWATNN_CMAKE_ARGS:-}
   cmake --build "$build-asan" -j"$jobs"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  ctest --test-dir "$build-asan" --output-on-failure -j"$jobs" -E '^(deploy|headers_compile_alone|autoencoder)$'
-  # The autoencoder area without one case, an open finding (docs/reliability.md): built by clang-19 the shipped
-  # model's held-out reconstruction is far from its recorded figure (median NMSE 1.63 against 0.0019 with g++).
-  shipped_case="the shipped model loads and reproduces its recorded held-out NMSE"
-  echo "autoencoder tests under the sanitizers, without \"$shipped_case\" (open finding)"
-  (source_dir=$PWD && cd "$build-asan/tests" && SWATNN_SOURCE_DIR=$source_dir OMP_WAIT_POLICY=passive \
-    ./test_autoencoder --test-case-exclude="$shipped_case")
+  ctest --test-dir "$build-asan" --output-on-failure -j"$jobs" -E '^(deploy|headers_compile_alone)$'
   unset ASAN_OPTIONS UBSAN_OPTIONS
   echo "clang-19 ASan + UBSan pass (build and ctest): $(($(date +%s) - start)) s"
 fi
 
 # ---- 4. g++, the whole suite, last -----------------------------------------------------------------------------
 start=$(date +%s)
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release $(command -v mpicxx > /dev/null && echo -DSWATNN_ENABLE_MPI=ON) ${SWATNN_CMAKE_ARGS:-}
+# Release at -O1: the tests check results, not speed, and -O1 compiles in about 55 % of -O3's CPU time (the build,
+# not the tests, is most of CI's time); benchmarks are measured, and the main command (scripts/run.sh) runs, on -O3 builds.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" $(command -v mpicxx > /dev/null && echo -DSWATNN_ENABLE_MPI=ON) ${SWATNN_CMAKE_ARGS:-}
 cmake --build "$build" -j"$jobs"
 ctest --test-dir "$build" --output-on-failure -j"$jobs"
 echo "g++ pass (build and ctest): $(($(date +%s) - start)) s"
