@@ -9,7 +9,9 @@
 //   staged      baselines/staged.hpp (grid, Adam, iterative magnitude pruning, the same fine-tuning and selection);
 //   darts-admm  baselines/darts_admm.hpp (first-order DARTS, ADMM pruning, masked retraining, the same polish).
 // All three fine-tune with the command's --tune-method (default here adam+lm) and its iteration options. Functions
-// run in parallel (--jobs, one thread each, as `cornn`), which gives the same results for every J. Writes a CSV
+// run in parallel (--jobs, one thread each, as `cornn`), which gives the same results for every J; under mpirun (a
+// build with -DSWATNN_ENABLE_MPI=ON) they are dealt to the ranks round robin and rank 0 writes the outputs, the
+// same as one process's (seconds aside: docs/distributed.md). Writes a CSV
 // (--csv), a markdown summary (--markdown: wins and median test MSE per method per budget, then per-function
 // tables) and, with --plots DIR, SVG pictures drawn by gnuplot (fronts.svg, wins.svg; scripts and data files
 // stay in DIR).
@@ -326,6 +328,36 @@ void write_plots(const std::filesystem::path& dir, const std::vector<compare_row
   }
 }
 
+#if SWATNN_HAS_MPI
+// One function's label and rows as text for distributed::gather_items, doubles with round-trip digits, so rank 0
+// summarizes exactly the numbers a one-process run holds: "label\n" then "function\tmethod\tbudget\t...\n" per row.
+std::string pack_rows(const std::string& label, const std::vector<compare_row>& rows) {
+  std::ostringstream out;
+  out.precision(17);
+  out << label << '\n';
+  for (const auto& r : rows)
+    out << r.function << '\t' << r.method << '\t' << r.budget << '\t' << r.depth << '\t' << r.nonzeros << '\t'
+        << r.train << '\t' << r.validation << '\t' << r.test << '\t' << r.seconds << '\n';
+  return out.str();
+}
+
+void unpack_rows(const std::string& text, std::string& label, std::vector<compare_row>& rows) {
+  std::istringstream in(text);
+  std::getline(in, label);
+  rows.clear();
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, '\t');) cells.push_back(cell);
+    if (cells.size() != 9)
+      throw distributed_error("compare: a gathered row has " + std::to_string(cells.size()) + " fields, expected 9");
+    rows.push_back({.function = cells[0], .method = cells[1], .budget = std::stoi(cells[2]),
+                    .depth = std::stoi(cells[3]), .nonzeros = std::stoi(cells[4]), .train = std::stod(cells[5]),
+                    .validation = std::stod(cells[6]), .test = std::stod(cells[7]), .seconds = std::stod(cells[8])});
+  }
+}
+#endif
+
 int compare_command(const arguments& a, const compare_settings& c) {
   try {
     baselines::check_budgets<spec>(c.budgets, "--budgets");
@@ -351,6 +383,20 @@ int compare_command(const arguments& a, const compare_settings& c) {
   const std::filesystem::path model = a.model.empty() ? default_model_path() : std::filesystem::path(a.model);
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t jobs = std::min<std::size_t>(names.size(), a.jobs > 0 ? static_cast<std::size_t>(a.jobs) : hardware);
+#if SWATNN_HAS_MPI
+  // under mpirun: function k is rank (k mod size)'s; rank 0 gathers the rows and writes every output alone
+  std::optional<distributed::mpi_environment> mpi;
+  std::optional<distributed::communicator> comm;
+  if (distributed::launched_by_mpi()) {
+    mpi.emplace();
+    comm.emplace();
+  }
+  auto mine = [&comm](std::size_t k) { return !comm || distributed::owns_item(*comm, k); };
+  const bool writer = !comm || comm->rank() == 0;
+#else
+  auto mine = [](std::size_t) { return true; };
+  const bool writer = true;
+#endif
   std::vector<std::unique_ptr<ae_type>> models;
   if (swat)
     for (std::size_t j = 0; j < jobs; ++j) {
@@ -364,7 +410,7 @@ int compare_command(const arguments& a, const compare_settings& c) {
   std::mutex print;
   // The CSV grows as functions finish (a stopped run keeps what it did); it is rewritten in function order at the end.
   std::ofstream partial;
-  if (!a.csv.empty()) {
+  if (!a.csv.empty() && writer) {
     partial.open(a.csv);
     partial << "function,method,budget,depth,nonzeros,train_mse,validation_mse,test_mse,seconds\n";
   }
@@ -374,6 +420,7 @@ int compare_command(const arguments& a, const compare_settings& c) {
     omp_set_num_threads(1);
 #endif
     for (std::size_t k; (k = next.fetch_add(1)) < names.size();) {
+      if (!mine(k)) continue;  // another rank's (under mpirun)
       try {
         const auto d = load_data(a, names[k]);
         labels[k] = d.name;
@@ -398,7 +445,29 @@ int compare_command(const arguments& a, const compare_settings& c) {
   worker(0);
   for (auto& t : threads) t.join();
   for (const auto& f : failures)
-    if (f) std::rethrow_exception(f);
+    if (f) {
+#if SWATNN_HAS_MPI
+      if (comm) {  // the other ranks wait for this one's rows: end the job
+        try {
+          std::rethrow_exception(f);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "swatnn: %s (rank %d of %d)\n", e.what(), comm->rank(), comm->size());
+        }
+        comm->abort(1);
+      }
+#endif
+      std::rethrow_exception(f);
+    }
+#if SWATNN_HAS_MPI
+  if (comm) {
+    std::vector<std::string> packed(names.size());
+    for (std::size_t k = 0; k < names.size(); ++k)
+      if (mine(k)) packed[k] = pack_rows(labels[k], results[k]);
+    packed = distributed::gather_items(*comm, packed);
+    if (!writer) return 0;
+    for (std::size_t k = 0; k < names.size(); ++k) unpack_rows(packed[k], labels[k], results[k]);
+  }
+#endif
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<compare_row> rows;
   for (const auto& r : results) rows.insert(rows.end(), r.begin(), r.end());
