@@ -383,20 +383,7 @@ int compare_command(const arguments& a, const compare_settings& c) {
   const std::filesystem::path model = a.model.empty() ? default_model_path() : std::filesystem::path(a.model);
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t jobs = std::min<std::size_t>(names.size(), a.jobs > 0 ? static_cast<std::size_t>(a.jobs) : hardware);
-#if SWATNN_HAS_MPI
-  // under mpirun: function k is rank (k mod size)'s; rank 0 gathers the rows and writes every output alone
-  std::optional<distributed::mpi_environment> mpi;
-  std::optional<distributed::communicator> comm;
-  if (distributed::launched_by_mpi()) {
-    mpi.emplace();
-    comm.emplace();
-  }
-  auto mine = [&comm](std::size_t k) { return !comm || distributed::owns_item(*comm, k); };
-  const bool writer = !comm || comm->rank() == 0;
-#else
-  auto mine = [](std::size_t) { return true; };
-  const bool writer = true;
-#endif
+  const sweep_ranks ranks;  // under mpirun: function k is rank (k mod size)'s; rank 0 gathers and writes the outputs
   std::vector<std::unique_ptr<ae_type>> models;
   if (swat)
     for (std::size_t j = 0; j < jobs; ++j) {
@@ -410,7 +397,7 @@ int compare_command(const arguments& a, const compare_settings& c) {
   std::mutex print;
   // The CSV grows as functions finish (a stopped run keeps what it did); it is rewritten in function order at the end.
   std::ofstream partial;
-  if (!a.csv.empty() && writer) {
+  if (!a.csv.empty() && ranks.writer()) {
     partial.open(a.csv);
     partial << "function,method,budget,depth,nonzeros,train_mse,validation_mse,test_mse,seconds\n";
   }
@@ -420,7 +407,7 @@ int compare_command(const arguments& a, const compare_settings& c) {
     omp_set_num_threads(1);
 #endif
     for (std::size_t k; (k = next.fetch_add(1)) < names.size();) {
-      if (!mine(k)) continue;  // another rank's (under mpirun)
+      if (!ranks.mine(k)) continue;  // another rank's (under mpirun)
       try {
         const auto d = load_data(a, names[k]);
         labels[k] = d.name;
@@ -446,25 +433,16 @@ int compare_command(const arguments& a, const compare_settings& c) {
   for (auto& t : threads) t.join();
   for (const auto& f : failures)
     if (f) {
-#if SWATNN_HAS_MPI
-      if (comm) {  // the other ranks wait for this one's rows: end the job
-        try {
-          std::rethrow_exception(f);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "swatnn: %s (rank %d of %d)\n", e.what(), comm->rank(), comm->size());
-        }
-        comm->abort(1);
-      }
-#endif
+      ranks.end_job_on(f);
       std::rethrow_exception(f);
     }
 #if SWATNN_HAS_MPI
-  if (comm) {
+  if (ranks.comm) {
     std::vector<std::string> packed(names.size());
     for (std::size_t k = 0; k < names.size(); ++k)
-      if (mine(k)) packed[k] = pack_rows(labels[k], results[k]);
-    packed = distributed::gather_items(*comm, packed);
-    if (!writer) return 0;
+      if (ranks.mine(k)) packed[k] = pack_rows(labels[k], results[k]);
+    packed = distributed::gather_items(*ranks.comm, packed);
+    if (!ranks.writer()) return 0;
     for (std::size_t k = 0; k < names.size(); ++k) unpack_rows(packed[k], labels[k], results[k]);
   }
 #endif

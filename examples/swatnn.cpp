@@ -64,6 +64,37 @@
 namespace {
 using namespace swatnn;
 using ae_type = swat_small_autoencoder<>;
+
+// The ranks of a sweep (`cornn`, `compare`): under mpirun (a build with -DSWATNN_ENABLE_MPI=ON) item k is rank
+// (k mod size)'s and rank 0 writes the outputs; otherwise one process owns every item.
+struct sweep_ranks {
+#if SWATNN_HAS_MPI
+  std::optional<distributed::mpi_environment> mpi;
+  std::optional<distributed::communicator> comm;
+  sweep_ranks() {
+    if (distributed::launched_by_mpi()) {
+      mpi.emplace();
+      comm.emplace();
+    }
+  }
+  bool mine(std::size_t k) const { return !comm || distributed::owns_item(*comm, k); }
+  bool writer() const { return !comm || comm->rank() == 0; }
+  // An item failed on this rank: the other ranks wait for its results, so print why and end the job.
+  void end_job_on(const std::exception_ptr& failure) const {
+    if (!comm) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "swatnn: %s (rank %d of %d)\n", e.what(), comm->rank(), comm->size());
+    }
+    comm->abort(1);
+  }
+#else
+  bool mine(std::size_t) const { return true; }
+  bool writer() const { return true; }
+  void end_job_on(const std::exception_ptr&) const {}
+#endif
+};
 using spec = paper_spec;
 
 using swatnn_cli::arguments;
@@ -569,17 +600,7 @@ int cornn_command(const arguments& a) {
   const std::filesystem::path model = a.model.empty() ? default_model_path() : std::filesystem::path(a.model);
   ae_type ae;
   load_model(ae, model);
-#if SWATNN_HAS_MPI
-  std::optional<distributed::mpi_environment> mpi;
-  std::optional<distributed::communicator> comm;
-  if (distributed::launched_by_mpi()) {
-    mpi.emplace();
-    comm.emplace();
-  }
-  auto mine = [&comm](std::size_t k) { return !comm || distributed::owns_item(*comm, k); };
-#else
-  auto mine = [](std::size_t) { return true; };
-#endif
+  const sweep_ranks ranks;
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t jobs = std::min<std::size_t>(names.size(), a.jobs > 0 ? static_cast<std::size_t>(a.jobs) : hardware);
   std::vector<outcome> outcomes(names.size());
@@ -595,7 +616,7 @@ int cornn_command(const arguments& a) {
 #endif
     for (std::size_t k; (k = next.fetch_add(1)) < names.size();) {
       if (interrupted.load()) break;  // functions not started are left out
-      if (!mine(k)) continue;         // another rank's (under mpirun)
+      if (!ranks.mine(k)) continue;   // another rank's (under mpirun)
       try {
         outcomes[k] = run_one(model, a, cornn::load(names[k]));
       } catch (...) {
@@ -626,16 +647,7 @@ int cornn_command(const arguments& a) {
   }
   for (const auto& f : failures)
     if (f) {
-#if SWATNN_HAS_MPI
-      if (comm) {  // the other ranks wait for this one's results: end the job
-        try {
-          std::rethrow_exception(f);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "swatnn: %s (rank %d of %d)\n", e.what(), comm->rank(), comm->size());
-        }
-        comm->abort(1);
-      }
-#endif
+      ranks.end_job_on(f);
       std::rethrow_exception(f);
     }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -659,7 +671,7 @@ int cornn_command(const arguments& a) {
   }
   bool stopped = interrupted.load();
 #if SWATNN_HAS_MPI
-  if (comm) {  // rank 0 gathers every rank's rows and counts, and writes the outputs alone
+  if (const auto& comm = ranks.comm) {  // rank 0 gathers every rank's rows and counts, and writes the outputs alone
     csv_rows = distributed::gather_items(*comm, csv_rows);
     md_rows = distributed::gather_items(*comm, md_rows);
     unsigned long long counts[2] = {finished, stopped ? 1ull : 0ull};
