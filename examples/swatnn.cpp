@@ -60,6 +60,7 @@
 #endif
 
 #include "swatnn_args.hpp"  // the command line (CLI11): arguments, parse, check_outputs
+#include "swatnn_data.hpp"  // --train, --test, --inputs, --target as a dataset
 
 namespace {
 using namespace swatnn;
@@ -114,32 +115,10 @@ struct stop_on_interrupt {  // a search callback: stop when interrupted
   }
 };
 
-// A column given on the command line: a whole number (optionally negative) is an index, anything else a name.
-data::column_ref column_of(const std::string& text) {
-  long long index = 0;
-  const char* end = text.data() + text.size();
-  const auto r = std::from_chars(text.data(), end, index);
-  if (!text.empty() && r.ec == std::errc{} && r.ptr == end) return data::column_ref(index);
-  return data::column_ref(text);
-}
-
-// A data file by its extension: .npy (any case) is a NumPy array, anything else CSV.
-data::table read_table(const std::string& path) {
-  std::string extension = std::filesystem::path(path).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension == ".npy" ? data::read_npy(path) : data::read_csv(path);
-}
-
 data::dataset load_data(const arguments& a, const std::string& cornn_name) {
   if (!cornn_name.empty()) return cornn::load(cornn_name);
-  std::vector<data::column_ref> inputs;
-  for (const auto& column : a.inputs) inputs.push_back(column_of(column));
-  const auto target = column_of(a.target);
-  const auto train = data::select_columns(read_table(a.train), inputs, target);
-  data::dataset d = a.test.empty() ? data::make_dataset(train, {.test_fraction = 0.2})
-                                   : data::make_dataset(train, data::select_columns(read_table(a.test), inputs, target));
-  data::require_inputs<spec::inputs>(d);
+  data::dataset d = swatnn_cli::file_dataset(a.train, a.test, a.inputs, a.target);
+  if (a.command != "search") data::require_inputs<spec::inputs>(d);  // search: 1..7 (search_command chooses the model)
   return d;
 }
 
@@ -250,24 +229,27 @@ struct candidate_point {
   double validation = 0;  // scaled units
 };
 
+template <class S = spec>  // the network family: the paper's 2-input one, or universal_spec (search, 1 to 7 inputs)
 struct outcome {
   std::string name;
   bool partial = false;          // interrupted (SIGINT) in the search or in the fine-tuning
   bool fine_tuned = false;       // the candidates were fine-tuned (to the end, or until the interrupt)
-  search_candidate<spec> found;  // the search's own pick, before fine-tuning
+  search_candidate<S> found;     // the search's own pick, before fine-tuning
   double test_mse = 0, tuned_train = 0, tuned_validation = 0, tuned_test = 0, seconds = 0;
-  sparse_network<spec> final_network;  // the fine-tuned pick (the search's pick with --no-fine-tune)
+  sparse_network<S> final_network;  // the fine-tuned pick (the search's pick with --no-fine-tune)
   std::size_t picked_candidate = 0;    // the candidate the final network comes from
   std::vector<candidate_point> searched, tuned;  // every candidate before and after fine-tuning (--plots)
 };
 
-double mse(const sparse_network<spec>& net, const data::split& s) {
+template <class S>
+double mse(const sparse_network<S>& net, const data::split& s) {
   return static_cast<double>((net.predict(s.x) - s.y).squaredNorm()) / static_cast<double>(s.y.size());
 }
 
 // The latent search with the command's options (shared by `search`, `cornn` and `compare`).
-search_result<spec, float> run_search(ae_type& ae, const arguments& a, const data::dataset& d,
-                                      run_monitor* monitor = nullptr) {
+template <class AE>
+search_result<typename AE::spec, float> run_search(AE& ae, const arguments& a, const data::dataset& d,
+                                                   run_monitor* monitor = nullptr) {
   auto regs = regularizers{smooth_l0{.weight = a.l0, .sharpness = 20}, l1{.weight = a.l1},
                            mask_separation{.weight = a.mask_separation}, neuron_count{.weight = a.neuron_count}};
   latent_search search(ae, regs, adam{},
@@ -295,10 +277,11 @@ tuned_selection_options tuning_options(const arguments& a) {
   return options;
 }
 
-outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d, run_monitor* monitor = nullptr) {
+template <class AE>
+outcome<typename AE::spec> run_one(AE& ae, const arguments& a, const data::dataset& d, run_monitor* monitor = nullptr) {
   const auto start = std::chrono::steady_clock::now();
   const auto result = run_search(ae, a, d, monitor);
-  outcome o;
+  outcome<typename AE::spec> o;
   o.name = d.name;
   o.found = result.best();
   o.picked_candidate = result.chosen;
@@ -332,12 +315,13 @@ outcome run_one(ae_type& ae, const arguments& a, const data::dataset& d, run_mon
   return o;
 }
 
-std::string activations_of(const sparse_network<spec>& net) {
+template <class S>
+std::string activations_of(const sparse_network<S>& net) {
   std::string s;
   for (int l = 0; l < net.depth; ++l) {
     if (l) s += " | ";
     bool any = false;
-    for (int j = 0; j < spec::max_width; ++j)
+    for (int j = 0; j < S::max_width; ++j)
       if (net.layers[l].active[j]) {
         if (any) s += ' ';
         s += activation_name(net.layers[l].activations[j]);
@@ -348,11 +332,13 @@ std::string activations_of(const sparse_network<spec>& net) {
   return s;
 }
 
-void print_summary(const outcome& o, bool fine_tuned, const data::dataset& d) {
+template <class S>
+void print_summary(const outcome<S>& o, bool fine_tuned, const data::dataset& d) {
   const auto& net = o.final_network;
   const auto& searched = o.found.network;
-  std::printf("\n%s: depth %d, %d active neurons, %d nonzero parameters (search and fine-tuning %.1f s)\n",
-              o.name.c_str(), net.depth, net.active_neurons(), net.nonzero_parameters(), o.seconds);
+  std::printf("\n%s: depth %d, %d input%s, %d active neurons, %d nonzero parameters (search and fine-tuning %.1f s)\n",
+              o.name.c_str(), net.depth, net.inputs, net.inputs == 1 ? "" : "s", net.active_neurons(),
+              net.nonzero_parameters(), o.seconds);
   std::printf("  activations by layer: %s\n", activations_of(net).c_str());
   std::printf("  %-34s %-12s %-12s %-12s\n", "MSE (scaled: target in [-1, 1])", "train", "valid", "test");
   char label[64];
@@ -370,7 +356,8 @@ void print_summary(const outcome& o, bool fine_tuned, const data::dataset& d) {
               to_data * o.tuned_validation, to_data * o.tuned_test, fine_tuned ? "fine-tuned pick" : "search pick");
 }
 
-void export_all(const outcome& o, const arguments& a, const data::dataset& d) {
+template <class S>
+void export_all(const outcome<S>& o, const arguments& a, const data::dataset& d) {
   if (!a.json.empty()) {
     network_metadata meta;  // member by member: the metadata grows (-Wmissing-field-initializers)
     meta.name = o.partial ? o.name + " (partial: interrupted)" : o.name;
@@ -459,7 +446,8 @@ void run_gnuplot(const std::filesystem::path& script) {
 // --plots DIR: loss.svg (the curve, log scale), pareto.svg (validation MSE vs nonzero parameters of every
 // candidate, the pick marked), predictions.svg (prediction vs truth on the test split) and, when Graphviz' dot is
 // installed, network.svg; gnuplot's scripts and data files stay next to them. Everything in data units.
-void write_search_plots(const std::filesystem::path& dir, const outcome& o, const run_monitor& monitor,
+template <class S>
+void write_search_plots(const std::filesystem::path& dir, const outcome<S>& o, const run_monitor& monitor,
                         const data::dataset& d) {
   const auto abs = std::filesystem::absolute(dir);
   const double to_data = monitor.to_data();
@@ -551,13 +539,11 @@ void write_search_plots(const std::filesystem::path& dir, const outcome& o, cons
 
 }  // namespace
 
-int search_command(const arguments& a) {
-  swatnn_cli::check_outputs(a);  // an unwritable output fails now, not after the search
-  if (!a.plots.empty()) check_plots(a.plots);  // and a missing gnuplot
-  std::signal(SIGINT, on_interrupt);
-  ae_type ae;
-  load_model(ae, a.model.empty() ? default_model_path() : std::filesystem::path(a.model));
-  const auto d = load_data(a, a.cornn);
+// The search on a dataset with the model of its family (AE: swat_small_autoencoder of paper_spec or universal_spec).
+template <class AE>
+int search_with(const arguments& a, const data::dataset& d, const std::filesystem::path& model) {
+  AE ae;
+  load_model(ae, model);
   const double half_range = 0.5 * (d.label_scaler.upper(0) - d.label_scaler.lower(0));
   run_monitor monitor(half_range * half_range, a.quiet, !a.log.empty() || !a.plots.empty());
   const auto o = run_one(ae, a, d, &monitor);
@@ -592,6 +578,28 @@ int search_command(const arguments& a) {
   return degenerate && !a.allow_constant ? 1 : 0;
 }
 
+int search_command(const arguments& a) {
+  swatnn_cli::check_outputs(a);  // an unwritable output fails now, not after the search
+  if (!a.plots.empty()) check_plots(a.plots);  // and a missing gnuplot
+  std::signal(SIGINT, on_interrupt);
+  const auto d = load_data(a, a.cornn);
+  // The model by the data's input count: 2 -> the 2-input family's swat_small.swt (as always), 1 or 3..7 (or 2 with
+  // --universal) -> the universal family's swat_small_universal.swt; --model replaces the file, not the family.
+  const int k = static_cast<int>(d.inputs());
+  if (k < 1 || k > universal_spec::inputs)
+    throw shape_error(d.name + ": the dataset has " + std::to_string(k) + " input columns (" +
+                      data::detail::quoted_list(d.input_names) + "); the models take 1 to " +
+                      std::to_string(universal_spec::inputs) + " (choose them with --inputs)");
+  const bool universal = a.universal || k != spec::inputs;
+  const std::filesystem::path model =
+      !a.model.empty() ? std::filesystem::path(a.model) : universal ? universal_model_path() : default_model_path();
+  std::printf("%s: %d input%s (%s), model %s (%s family)\n", d.name.c_str(), k, k == 1 ? "" : "s",
+                data::detail::quoted_list(d.input_names).c_str(), model.string().c_str(),
+                universal ? "universal 1-7-input" : "2-input");
+  return universal ? search_with<swat_small_universal_autoencoder<>>(a, d, model)
+                   : search_with<ae_type>(a, d, model);
+}
+
 int cornn_command(const arguments& a) {
   swatnn_cli::check_outputs(a);  // an unwritable output fails now, not after the sweep
   const auto names = a.all ? cornn::names() : a.functions;
@@ -603,7 +611,7 @@ int cornn_command(const arguments& a) {
   const sweep_ranks ranks;
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t jobs = std::min<std::size_t>(names.size(), a.jobs > 0 ? static_cast<std::size_t>(a.jobs) : hardware);
-  std::vector<outcome> outcomes(names.size());
+  std::vector<outcome<>> outcomes(names.size());
   std::vector<std::exception_ptr> failures(names.size());
   std::vector<char> started(names.size(), 0);  // finished (or interrupted) searches
   std::atomic<std::size_t> next{0};

@@ -64,6 +64,7 @@ struct arguments {
   std::string log;                         // search: the curve as CSV
   std::string plots;                       // search: a directory for the SVG pictures (gnuplot); empty: none
   bool allow_constant = false;             // search: exit 0 even when the pick is no better than the training mean
+  bool universal = false;                  // search: the universal 1-7-input model even for 2 inputs
   std::string target = "-1";               // a column name, or a 0-based index (negative: from the end)
   std::vector<std::string> inputs;         // input columns (names or indices); empty: every column but the target
   std::vector<std::string> functions;      // CORNN functions (cornn, compare)
@@ -95,7 +96,8 @@ struct compare_settings {
 
 // train-autoencoder and evaluate-autoencoder.
 struct autoencoder_arguments {
-  std::string out, model, checkpoint, resume, curve, record, save_model;
+  std::string out, model, checkpoint, resume, curve, record, save_model, init;
+  bool universal = false;                  // the universal family (1 to 7 inputs) instead of the paper's 2-input one
   std::string recipe = "swatnn";
   double minutes = 0;                      // 0: no time limit
   std::uint64_t steps = 60000, seed = 1, checkpoint_every = 1000;
@@ -104,7 +106,9 @@ struct autoencoder_arguments {
 
 // baseline: the dense reference network on CORNN functions.
 struct baseline_arguments {
-  std::vector<std::string> functions;      // empty: all 54
+  std::vector<std::string> functions;      // empty: all 54 (unless --train)
+  std::string train, test, target = "-1";  // --train: a data file instead of CORNN (1 to 7 inputs)
+  std::vector<std::string> inputs;
   swatnn::baselines::dense_options options{};
   std::string csv;
 };
@@ -363,7 +367,9 @@ inline std::string exit_status_text(on_sigint sigint = on_sigint::not_handled) {
 
 // The options every search-based subcommand takes (search, cornn, compare).
 inline void add_search_options(CLI::App& sub, arguments& a, bool prune_and_no_tune) {
-  add_text(sub, "--model", a.model, "the autoencoder (default: the shipped swat-small model, models/swat_small.swt)");
+  add_text(sub, "--model", a.model,
+           "the autoencoder (default: the shipped model of the data's family: models/swat_small.swt for 2 inputs, "
+           "models/swat_small_universal.swt for 1 and 3..7)");
   add_whole(sub, "--restarts", a.restarts, "random latents per depth level", 1);
   add_whole(sub, "--iterations", a.iterations, "search iterations", std::uint64_t{1});
   add_whole(sub, "--seed", a.seed, prune_and_no_tune ? "seed of the search" : "seed of the search and of the baselines");
@@ -470,6 +476,9 @@ inline void define(CLI::App& app, command_line& line) {
            "write the curve as CSV: phase, candidate, iteration, train and validation MSE (scaled and data units)");
   add_text(*search, "--plots", search_args.plots,
            "write SVG pictures (gnuplot; the network with Graphviz dot when installed) into this directory", "DIR");
+  search->add_flag("--universal", search_args.universal,
+                   "search with the universal model (1 to 7 inputs) even when the data has 2 inputs (1 and 3..7 "
+                   "always use it)");
   search->add_flag("--allow-constant", search_args.allow_constant,
                    "exit 0 even when the pick is no better on validation than predicting the training mean");
   search->footer("Give exactly one of --cornn or --train. " + detail::exit_status_text(detail::on_sigint::interruptible));
@@ -516,6 +525,11 @@ inline void define(CLI::App& app, command_line& line) {
   add_text(*train, "--checkpoint", ae.checkpoint, "write a checkpoint here (atomically) every --checkpoint-every steps");
   add_whole(*train, "--checkpoint-every", ae.checkpoint_every, "steps between checkpoints", std::uint64_t{1});
   add_text(*train, "--resume", ae.resume, "resume from this checkpoint");
+  train->add_flag("--universal", ae.universal,
+                  "train the universal model (networks of 1 to 7 inputs, one input count drawn per batch)");
+  add_text(*train, "--init", ae.init,
+           "start from this model's parameters (a model of either family: a warm start, e.g. the 2-input model "
+           "for --universal)");
   add_text(*train, "--curve", ae.curve, "write the training curve as CSV");
   add_whole(*train, "--networks", ae.evaluation.networks, "held-out networks of the closing report");
   add_whole(*train, "--batch", ae.evaluation.batch, "networks per batch of the closing report", 1);
@@ -523,7 +537,13 @@ inline void define(CLI::App& app, command_line& line) {
   train->footer(detail::exit_status_text());
 
   auto* evaluate = app.add_subcommand("evaluate-autoencoder", "report a model's held-out reconstruction");
-  add_text(*evaluate, "--model", ae.model, "the model (default: the shipped swat-small model, models/swat_small.swt)");
+  add_text(*evaluate, "--model", ae.model,
+           "the model (default: the shipped swat-small model, models/swat_small.swt, or with --universal "
+           "models/swat_small_universal.swt)");
+  evaluate->add_flag("--universal", ae.universal,
+                     "a universal model (1 to 7 inputs): the report per input count, --networks networks each");
+  add_whole(*evaluate, "--inputs", ae.evaluation.inputs, "with --universal: only networks of this many inputs (0: 1..7)",
+            0, 7);
   add_whole(*evaluate, "--networks", ae.evaluation.networks, "held-out networks evaluated");
   add_whole(*evaluate, "--batch", ae.evaluation.batch, "networks per batch", 1);
   add_whole(*evaluate, "--points", ae.evaluation.points, "input points per batch", 1);
@@ -536,6 +556,10 @@ inline void define(CLI::App& app, command_line& line) {
   auto* baseline = app.add_subcommand(
       "baseline", "train the dense reference network (one hidden layer) on CORNN functions, early-stopped");
   add_names(*baseline, "--functions", b.functions, "the CORNN functions (default: all 54)", "A,B,...");
+  add_text(*baseline, "--train", b.train, "a training data file instead (CSV, or .npy by the extension; 1 to 7 inputs)");
+  add_text(*baseline, "--test", b.test, "with --train: the test file (default: 20 % of the training rows)");
+  add_text(*baseline, "--target", b.target, "with --train: the target column (name or index; -1: the last)");
+  add_names(*baseline, "--inputs", b.inputs, "with --train: the input columns (default: all but the target)", "A,B,...");
   add_whole(*baseline, "--width", b.options.width, "hidden neurons", 1, 64);
   auto* method = baseline->add_option_function<std::string>(
       "--method",

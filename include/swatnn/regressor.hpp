@@ -12,7 +12,8 @@
 // search, both fine-tuners, the JSON reader and writer). A program with several such files compiles it once: after
 // the include, `extern template class swatnn::basic_regressor<>;` in each, and `template class
 // swatnn::basic_regressor<>;` in one of them (or in a file of its own); fit(dataset), save, load and export_cpp are
-// defined out of the class (not inline) for this.
+// defined out of the class (not inline) for this. universal_regressor fits data of 1 to 7 inputs (the universal
+// model); regressor, the 2-input model's, data of 2.
 #pragma once
 
 #include <algorithm>
@@ -81,7 +82,7 @@ struct regressor_options {
   int threads = 0;                        // OpenMP threads during fit (0: the calling thread's current setting)
   bool progress = false;                  // a progress bar on stderr during the search (when stderr is a terminal)
   std::filesystem::path model_path = {};  // read by the first fit when the regressor was given no autoencoder
-                                          // (empty: default_model_path(), the shipped swat-small model)
+                                          // (empty: the shipped model of the family, shipped_model_path<AE>())
 };
 
 // A mean squared error in both units.
@@ -98,9 +99,16 @@ struct regressor_summary {
   double seconds = 0;                     // of the search and the fine-tuning (0 after load)
 };
 
-// Loads an autoencoder once for sharing between regressors (and threads): default the shipped swat-small model.
+// The shipped model of AE's network family: the universal one (1 to 7 inputs) for universal_spec, else the
+// 2-input swat-small model.
+template <class AE>
+std::filesystem::path shipped_model_path() {
+  return std::is_same_v<typename AE::spec, universal_spec> ? universal_model_path() : default_model_path();
+}
+
+// Loads an autoencoder once for sharing between regressors (and threads): default the shipped model of its family.
 template <class AE = swat_small_autoencoder<>>
-std::shared_ptr<const AE> load_shared_autoencoder(const std::filesystem::path& path = default_model_path()) {
+std::shared_ptr<const AE> load_shared_autoencoder(const std::filesystem::path& path = shipped_model_path<AE>()) {
   auto ae = std::make_shared<AE>();
   load_model(*ae, path);
   return ae;
@@ -159,7 +167,7 @@ class basic_regressor {
   static_assert(spec::outputs == 1, "swatnn::basic_regressor: a regressor predicts one target (spec::outputs == 1)");
   static_assert(std::is_same_v<typename AE::scalar_type, float>,
                 "swatnn::basic_regressor: the search's fine-tuning works on float32 autoencoders");
-  static constexpr int inputs = spec::inputs;
+  static constexpr int inputs = spec::inputs;  // the most inputs (universal_regressor: 1 to 7, one model for all)
 
   // `model`: a loaded autoencoder to share (load_shared_autoencoder); nullptr: the first fit loads
   // options.model_path. The options are checked here (value_error).
@@ -172,14 +180,16 @@ class basic_regressor {
   // The autoencoder the fits use (nullptr until the first fit when none was given).
   const std::shared_ptr<const AE>& model() const { return model_; }
 
-  // Fits on raw data: X is rows x inputs, y has one value per row (a vector or a one-column matrix), both in data
-  // units. The scalers are fitted on the rows that are not test rows (options.split). Returns *this.
+  // Fits on raw data: X is rows x k (1 <= k <= inputs; the 2-input model was trained on 2-input networks only, so
+  // use universal_regressor for other counts), y has one value per row (a vector or a one-column matrix), both in
+  // data units. The scalers are fitted on the rows that are not test rows (options.split). Returns *this.
   template <class DerivedX, class DerivedY>
   basic_regressor& fit(const Eigen::MatrixBase<DerivedX>& x, const Eigen::MatrixBase<DerivedY>& y) {
     const std::string who = "swatnn::regressor::fit";
-    if (x.cols() != inputs)
+    if (x.cols() < 1 || x.cols() > inputs)
       throw shape_error(who + ": X has " + std::to_string(x.cols()) + " columns; the model's networks take " +
-                        std::to_string(inputs) + " inputs (one column per input, one row per point)");
+                        (inputs == 1 ? std::string("1") : "1.." + std::to_string(inputs)) +
+                        " inputs (one column per input, one row per point)");
     if (y.cols() != 1)
       throw shape_error(who + ": y has " + std::to_string(y.cols()) + " columns; expected one target value per row");
     if (y.rows() != x.rows())
@@ -189,7 +199,7 @@ class basic_regressor {
     detail::check_all_finite(y, who, "y");
     data::labelled rows;
     rows.source = "regressor data";
-    rows.input_names = data::detail::default_column_names(static_cast<std::size_t>(inputs));
+    rows.input_names = data::detail::default_column_names(static_cast<std::size_t>(x.cols()));
     rows.target_name = "y";
     rows.x = x.template cast<double>();
     rows.y = y.col(0).template cast<double>();
@@ -210,9 +220,9 @@ class basic_regressor {
   cpu::vector<double> predict(const Eigen::MatrixBase<Derived>& x) const {
     const fit_state& f = state("predict");
     const std::string who = "swatnn::regressor::predict";
-    if (x.cols() != inputs)
+    if (x.cols() != f.network.inputs)
       throw shape_error(who + ": X has " + std::to_string(x.cols()) + " columns; the network was fitted on " +
-                        std::to_string(inputs) + " inputs (one column per input, one row per point)");
+                        std::to_string(f.network.inputs) + " inputs (one column per input, one row per point)");
     detail::check_all_finite(x, who, "X");
     const cpu::matrix<float> scaled = f.input_scaler.template transform<float>(x);
     return f.label_scaler.inverse(f.network.predict(scaled)).col(0);
@@ -304,23 +314,23 @@ class basic_regressor {
 
 template <class AE>
 basic_regressor<AE>& basic_regressor<AE>::fit(const data::dataset& d) {
-  data::require_inputs<inputs>(d);
+  if (d.inputs() < 1 || d.inputs() > static_cast<std::size_t>(inputs)) data::require_inputs<inputs>(d);  // its message
   if (d.train.empty() || d.validation.empty())
     throw value_error("swatnn::regressor::fit: " + d.name + " has " + std::to_string(d.train.size()) +
                       " training and " + std::to_string(d.validation.size()) +
                       " validation rows; both are needed (more rows, or another split_options.validation_fraction)");
-  if (d.input_scaler.columns() != static_cast<std::size_t>(inputs) || d.label_scaler.columns() != 1)
+  if (d.input_scaler.columns() != d.inputs() || d.label_scaler.columns() != 1)
     throw shape_error("swatnn::regressor::fit: " + d.name + "'s scalers have " +
                       std::to_string(d.input_scaler.columns()) + " input and " +
                       std::to_string(d.label_scaler.columns()) + " label columns; expected " +
-                      std::to_string(inputs) + " and 1");
+                      std::to_string(d.inputs()) + " and 1");
   if (options_.fine_tune) {
     detail::check_fine_tune_options(options_.tuning.tune, d.train.size());
     detail::check_levenberg_marquardt_options(options_.tuning.lm);
   }
   const auto start = std::chrono::steady_clock::now();
   const detail::openmp_threads_scope threads(options_.threads);
-  if (!model_) model_ = load_shared_autoencoder<AE>(options_.model_path.empty() ? default_model_path()
+  if (!model_) model_ = load_shared_autoencoder<AE>(options_.model_path.empty() ? shipped_model_path<AE>()
                                                                                 : options_.model_path);
   // A working copy: the search writes the decoders' workspaces, the shared model stays read-only.
   auto ae = std::make_unique<AE>();
@@ -391,8 +401,9 @@ void basic_regressor<AE>::load(const std::filesystem::path& path) {
   f.network = std::move(model.network);
   f.input_scaler = *meta.input_scaling;
   f.label_scaler = *meta.label_scaling;
-  f.input_names = meta.input_names.empty() ? data::detail::default_column_names(static_cast<std::size_t>(inputs))
-                                           : meta.input_names;
+  f.input_names = meta.input_names.empty()
+                      ? data::detail::default_column_names(static_cast<std::size_t>(f.network.inputs))
+                      : meta.input_names;
   f.target_name = meta.target_names.empty() ? std::string("y") : meta.target_names.front();
   f.summary.name = meta.name;
   const double factor = label_factor(f.label_scaler);
@@ -409,5 +420,7 @@ void basic_regressor<AE>::load(const std::filesystem::path& path) {
 
 // The regressor on the shipped swat-small autoencoder.
 using regressor = basic_regressor<>;
+// The same on the universal model (models/swat_small_universal.swt): data of 1 to 7 input columns.
+using universal_regressor = basic_regressor<swat_small_universal_autoencoder<>>;
 
 }  // namespace swatnn

@@ -156,9 +156,10 @@ case $case in
       done
     } >"$work/data.npy"
     (($(stat -c %s "$work/data.npy") == 10 + ${#header} + 1 + rows * 16)) || fail "the test's .npy file has the wrong size"
-    # read as NPY (by the extension): four columns, so without --inputs three inputs for a two-input model
-    run 1 "$swatnn" search --train "$work/data.npy" "${quick[@]}"
-    stderr_has "has 3 input column(s) ('column 0', 'column 1', 'column 2') but the model expects 2"
+    # read as NPY (by the extension): four columns, so without --inputs three inputs: the universal model
+    run 0 "$swatnn" search --train "$work/data.npy" "${quick[@]}"
+    stdout_has "3 inputs ('column 0', 'column 1', 'column 2'), model "
+    stdout_has "(universal 1-7-input family)"
     run 0 "$swatnn" search --train "$work/data.npy" --inputs 0,1 --target 3 "${quick[@]}" --json "$work/npy.json"
     stdout_has "nonzero parameters"
     grep -q '"nonzero_parameters"' "$work/npy.json" || fail "no JSON for the .npy data"

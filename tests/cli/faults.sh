@@ -187,9 +187,10 @@ case $case in
     { echo "x1,x2,y"; for i in $(seq 0 19); do echo "$i,$((i * i)),7"; done; } >"$work/constant.csv"
     run 1 "$swatnn" search --train "$work/constant.csv" --target y "${quick[@]}"
     expect_output "swatnn: $work/constant.csv (training labels): column index 0 ('y') is constant (7)"
-    { echo "a,b,c,y"; for i in $(seq 0 19); do echo "$i,$((i * i)),$((i % 3)),$((i * 2))"; done; } >"$work/three.csv"
-    run 1 "$swatnn" search --train "$work/three.csv" --target y "${quick[@]}"
-    expect_output "has 3 input column(s) ('a', 'b', 'c') but the model expects 2"
+    # more inputs than any model has (the universal model takes 1 to 7)
+    { echo "a,b,c,d,e,f,g,h,y"; for i in $(seq 0 19); do echo "$i,$((i * i)),$((i % 3)),$i,$i,$i,$i,$((i % 4)),$((i * 2))"; done; } >"$work/eight.csv"
+    run 1 "$swatnn" search --train "$work/eight.csv" --target y "${quick[@]}"
+    expect_output "the dataset has 8 input columns ('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'); the models take 1 to 7"
     { echo "x1,x2,y"; for i in $(seq 0 19); do echo "$i,$((i * i)),$((i * 3))"; done; } >"$work/train.csv"
     { echo "x1,x2,y"; for i in $(seq 0 11); do [[ $i == 4 ]] && echo "nan,1,2" || echo "$i,$i,$i"; done; } >"$work/test.csv"
     run 1 "$swatnn" search --train "$work/train.csv" --test "$work/test.csv" --target y "${quick[@]}"

@@ -44,7 +44,8 @@ endfunction()
 # 1. install with --prefix at install time
 run_step(0 out ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(file IN ITEMS include/swatnn/swatnn.hpp ${LIBDIR}/cmake/swatnn/swatnnConfig.cmake
-                      ${DATADIR}/swatnn/models/swat_small.swt ${DOCDIR}/LICENSE)
+                      ${DATADIR}/swatnn/models/swat_small.swt ${DATADIR}/swatnn/models/swat_small_universal.swt
+                      ${DOCDIR}/LICENSE)
   if(NOT EXISTS ${prefix}/${file})
     message(FATAL_ERROR "deploy: ${prefix}/${file} was not installed")
   endif()

@@ -61,6 +61,23 @@ TEST_CASE("docs/network.md: a sparse network, its tokens and the generator") {
   CHECK(batch.targets.cols() == 64);
 }
 
+TEST_CASE("docs/network.md: networks of fewer inputs than the family's (the universal family)") {
+  // example: network-input-counts
+  using universal = swatnn::universal_spec;                   // 1 to 7 inputs, 1 output, depth 1..4, width 7
+  auto net = swatnn::sparse_network<universal>::zeros(2, 3);  // depth 2, 3 inputs: layer 0's rows 3..6 stay 0
+  net.layers[0].weights(2, 0) = 0.5f;                         // input 2 -> neuron 0 of layer 0
+  swatnn::network_generator<universal> mixed({.networks = 64, .points = 1000, .input_counts = {1, 2, 3, 4, 5, 6, 7}},
+                                             /*seed=*/42);
+  auto batch = mixed.next();  // batch.input_count = k for the whole batch; batch.inputs' columns k.. are 0
+  // end example: network-input-counts
+  CHECK(net.inputs == 3);
+  net.validate();
+  CHECK(batch.input_count >= 1);
+  CHECK(batch.input_count <= 7);
+  CHECK(batch.inputs.rightCols(7 - batch.input_count).isZero(0));
+  for (const auto& n : batch.networks) CHECK(n.inputs == batch.input_count);
+}
+
 TEST_CASE("docs/network.md: soft evaluation and the search's data term agree") {
   const int networks = 3, depth = 2;
   const float temperature = 0.5f;

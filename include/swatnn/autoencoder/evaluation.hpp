@@ -2,7 +2,8 @@
 // generated networks (an evaluation seed not used in training; depths cycled so every depth gets the same
 // share) it reports NMSE = MSE of the decoded network / variance of the original's outputs: of the best scale
 // level, overall and per true depth; of each level D on the networks of true depth D; and each level's share of
-// wins. Networks with (near) constant outputs have no meaningful NMSE and are counted apart.
+// wins. Networks with (near) constant outputs have no meaningful NMSE and are counted apart. `inputs` evaluates
+// networks of one input count (the universal family: run it once per count) or cycles the counts over the batches.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +23,8 @@ struct reconstruction_options {
   int points = 1000;                    // input points per batch
   std::uint64_t seed = 0xE7A1'5EEDULL;  // evaluation seed; never use a training seed
   double constant_variance = 1e-8;      // outputs with smaller variance count as constant
+  int inputs = 0;                       // input count of the networks (0: the spec's, S::inputs; -1: batch k has
+                                        // 1 + k % S::inputs inputs)
 };
 
 struct reconstruction_report {
@@ -58,6 +61,8 @@ reconstruction_report evaluate_reconstruction(AE& ae, const reconstruction_optio
   using T = typename AE::scalar_type;
   if (options.networks < 1 || options.points < 2 || options.batch < 1)
     throw value_error("reconstruction_options: networks and batch must be >= 1 and points >= 2");
+  if (options.inputs != 0 && options.inputs != -1)
+    check_input_count<S>(options.inputs, "reconstruction_options.inputs (or 0, or -1: cycled)");
   constexpr int levels = AE::levels;
   reconstruction_report report;
   std::vector<std::vector<double>> best_by_depth(S::max_depth), own(levels);
@@ -69,8 +74,12 @@ reconstruction_report evaluate_reconstruction(AE& ae, const reconstruction_optio
   while (done < options.networks) {
     const int depth = 1 + batch_index % S::max_depth;
     const int count = std::min(options.batch, options.networks - done);
-    network_generator<S, T> gen({.networks = count, .points = options.points, .depth = depth},
-                                options.seed + static_cast<std::uint64_t>(batch_index));
+    const std::vector<int> input_counts = options.inputs == 0    ? std::vector<int>{}
+                                          : options.inputs == -1 ? std::vector<int>{1 + batch_index % S::inputs}
+                                                                 : std::vector<int>{options.inputs};
+    network_generator<S, T> gen(
+        {.networks = count, .points = options.points, .depth = depth, .input_counts = input_counts},
+        options.seed + static_cast<std::uint64_t>(batch_index));
     gen.next(batch);
     ae.forward(batch);
     const auto& loss = ae.loss();

@@ -55,6 +55,15 @@ inline std::filesystem::path model_dir() {
 // The shipped swat-small model: model_dir() / "swat_small.swt".
 inline std::filesystem::path default_model_path() { return model_dir() / "swat_small.swt"; }
 
+// The shipped universal swat-small model (1 to 7 inputs): model_dir() / "swat_small_universal.swt".
+inline std::filesystem::path universal_model_path() { return model_dir() / "swat_small_universal.swt"; }
+
+// The shipped model for networks of `inputs` inputs and the autoencoder type it loads into: 2 inputs -> the
+// paper family's swat_small.swt, anything else -> swat_small_universal.swt.
+inline std::filesystem::path model_path_for_inputs(int inputs) {
+  return inputs == 2 ? default_model_path() : universal_model_path();
+}
+
 template <class AE>
 void save_model(const AE& ae, const std::filesystem::path& path) {
   using T = typename AE::scalar_type;
@@ -72,6 +81,38 @@ void load_model(AE& ae, const std::filesystem::path& path) {
     throw checkpoint_error("load_model: " + path.string() + " holds " + std::to_string(c.parameters.size()) +
                            " parameters, the model has " + std::to_string(values.size()));
   std::copy(c.parameters.begin(), c.parameters.end(), values.begin());
+}
+
+// Loads into `ae` the parameters of a model (or training checkpoint) whose configuration is `ae`'s but for the
+// network family's input count (e.g. the 2-input swat_small.swt into the universal autoencoder): the parameter
+// shapes do not depend on it. A warm start for training a model of another family; the result is not a model
+// of `ae`'s family until trained on it.
+template <class AE>
+void load_model_of_other_inputs(AE& ae, const std::filesystem::path& path) {
+  using T = typename AE::scalar_type;
+  using S = typename AE::spec;
+  const std::string own = AE::describe();
+  const std::string key = "spec=" + std::to_string(S::inputs) + ",";
+  const auto at = own.find(key);
+  if (at == std::string::npos) throw checkpoint_error("load_model_of_other_inputs: unexpected configuration " + own);
+  for (int k = 1; k <= S::max_width; ++k) {  // the family's input count is at most its width
+    std::string other = own;
+    other.replace(at, key.size(), "spec=" + std::to_string(k) + ",");
+    try {
+      const auto c = load_checkpoint<T>(path, other);
+      auto values = ae.parameters().values();
+      if (c.parameters.size() != values.size())
+        throw checkpoint_error("load_model_of_other_inputs: " + path.string() + " holds " +
+                               std::to_string(c.parameters.size()) + " parameters, the model has " +
+                               std::to_string(values.size()));
+      std::copy(c.parameters.begin(), c.parameters.end(), values.begin());
+      return;
+    } catch (const checkpoint_load_error& e) {
+      if (e.problem() != checkpoint_problem::other_configuration) throw;  // unreadable: no other count will do
+    }
+  }
+  throw checkpoint_error("load_model_of_other_inputs: " + path.string() + " is not a model of \"" + own +
+                         "\" for any input count 1.." + std::to_string(S::max_width));
 }
 
 }  // namespace swatnn

@@ -1,9 +1,10 @@
 // swatnn/autoencoder/token_reconstruction.hpp: an auxiliary training term for the autoencoder (not in the paper;
 // off by default): the decoder of a network's own depth should reproduce the network's cells. Squared error on
-// the weights and biases that can affect the function (weights between live units, biases of active neurons,
-// output layer), cross-entropy on the activation logits of active neurons and binary cross-entropy on every
-// mask logit; averaged over those cells per network, then over the batch. It gives the decoders a direct
-// signal early in training and is annealed away by the trainer, leaving the functional objective.
+// the weights and biases that can affect the function (weights between live units, i.e. the network's inputs
+// and active neurons, biases of active neurons, output layer), cross-entropy on the activation logits of active
+// neurons and binary cross-entropy on every mask logit; averaged over those cells per network, then over the
+// batch. It gives the decoders a direct signal early in training and is annealed away by the trainer, leaving
+// the functional objective.
 #pragma once
 
 #include <algorithm>
@@ -42,7 +43,7 @@ T token_reconstruction(const cpu::row_matrix<T>& decoded, const cpu::row_matrix<
       const auto& layer = net.layers[l];
       for (int j = 0; j < S::max_width; ++j) {
         if (!layer.active[j]) continue;
-        for (int i = 0; i < S::layer_inputs(l); ++i)
+        for (int i = 0; i < (l == 0 ? net.inputs : S::max_width); ++i)
           if (l == 0 || net.layers[l - 1].active[i]) squared(out.weights(l)(i, j), target.weights(l)(i, j));
         squared(out.bias(l)(j), target.bias(l)(j));
         ++cells;  // activation cross-entropy
@@ -65,7 +66,7 @@ T token_reconstruction(const cpu::row_matrix<T>& decoded, const cpu::row_matrix<
         sum += double(std::max(m_logit, T(0)) + std::log1p(std::exp(-std::abs(m_logit))) - y * m_logit);
         g.mask_logits(l)(j) = scale * (m - y);
         if (!layer.active[j]) continue;
-        for (int i = 0; i < S::layer_inputs(l); ++i)
+        for (int i = 0; i < (l == 0 ? net.inputs : S::max_width); ++i)
           if (l == 0 || net.layers[l - 1].active[i])
             g.weights(l)(i, j) = scale * T(2) * (out.weights(l)(i, j) - target.weights(l)(i, j));
         g.bias(l)(j) = scale * T(2) * (out.bias(l)(j) - target.bias(l)(j));

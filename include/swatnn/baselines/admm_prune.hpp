@@ -119,7 +119,7 @@ sparse_network<S, float> admm_prune(sparse_network<S, float> net, const data::sp
     throw value_error("admm_prune: budget " + std::to_string(budget) + " is below the " + std::to_string(S::outputs) +
                       " output biases every network keeps");
   net.validate();
-  swatnn::detail::check_fine_tune_split(train, "train", S::inputs, S::outputs);
+  swatnn::detail::check_fine_tune_split(train, "train", S::inputs, S::inputs, S::outputs);
   using swatnn::detail::parameter_kind;
   using swatnn::detail::parameter_slot;
   std::vector<parameter_slot> weight_slots;  // the surviving weights, in slot order

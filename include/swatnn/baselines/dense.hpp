@@ -114,30 +114,31 @@ inline void nonzero_xavier(std::vector<float>& out, std::size_t fan_in, std::siz
 
 }  // namespace detail
 
-// A fresh dense network: depth 1, the first `width` neurons active with `hidden_activation`, hidden weights
-// U(-a, a) with a = gain * sqrt(6 / (inputs + width)), output weights with a = gain * sqrt(6 / (width + outputs))
-// (independent seeded streams), all biases 0. Throws value_error on a bad width, activation or gain.
+// A fresh dense network of `inputs` inputs (1..S::inputs): depth 1, the first `width` neurons active with
+// `hidden_activation`, hidden weights U(-a, a) with a = gain * sqrt(6 / (inputs + width)), output weights with
+// a = gain * sqrt(6 / (width + outputs)) (independent seeded streams), all biases 0. Throws value_error on a bad
+// width, activation, gain or input count.
 template <network_spec_type S>
 sparse_network<S, float> make_dense(int width, activation hidden_activation = activation::tanh,
-                                    std::uint64_t seed = 0, double gain = 1.0) {
+                                    std::uint64_t seed = 0, double gain = 1.0, int inputs = S::inputs) {
   detail::check_dense_options<S>({.width = width, .hidden_activation = hidden_activation, .init_gain = gain});
-  auto net = sparse_network<S, float>::zeros(1);
+  auto net = sparse_network<S, float>::zeros(1, inputs);
   auto& layer = net.layers[0];
   const auto w = static_cast<std::size_t>(width);
-  std::vector<float> hidden(static_cast<std::size_t>(S::inputs) * w), output(w * S::outputs);
-  detail::nonzero_xavier(hidden, S::inputs, w, seed, 0, gain);
+  std::vector<float> hidden(static_cast<std::size_t>(inputs) * w), output(w * S::outputs);
+  detail::nonzero_xavier(hidden, static_cast<std::size_t>(inputs), w, seed, 0, gain);
   detail::nonzero_xavier(output, w, S::outputs, seed, 1, gain);
   for (int j = 0; j < width; ++j) {
     layer.active[j] = true;
     layer.activations[j] = hidden_activation;
-    for (int i = 0; i < S::inputs; ++i) layer.weights(i, j) = hidden[static_cast<std::size_t>(i * width + j)];
+    for (int i = 0; i < inputs; ++i) layer.weights(i, j) = hidden[static_cast<std::size_t>(i * width + j)];
     for (int o = 0; o < S::outputs; ++o) net.output_weights(j, o) = output[static_cast<std::size_t>(j * S::outputs + o)];
   }
   return net;
 }
 
-// Trains a fresh dense network (make_dense with options.width / hidden_activation / seed / init_gain) on
-// `train`, early-stopped on `validation`. `callbacks...` are passed to fine_tune (optim/callbacks.hpp). Throws
+// Trains a fresh dense network (make_dense with options.width / hidden_activation / seed / init_gain, as many
+// inputs as train's columns, at most S::inputs) on `train`, early-stopped on `validation`. `callbacks...` are passed to fine_tune (optim/callbacks.hpp). Throws
 // value_error on bad options (naming the dense_options field), shape_error / data_error on bad splits.
 // test_mse stays NaN.
 template <network_spec_type S = dense_spec<>, class... Callbacks>
@@ -148,7 +149,11 @@ dense_result<S> train_dense(const data::split& train, const data::split& validat
   if (options.batch > 0 && static_cast<std::size_t>(options.batch) > train.size())
     throw value_error("swatnn::baselines::train_dense: dense_options.batch = " + std::to_string(options.batch) +
                       " exceeds the " + std::to_string(train.size()) + " training rows");
-  auto net = make_dense<S>(options.width, options.hidden_activation, options.seed, options.init_gain);
+  if (train.x.cols() < 1 || train.x.cols() > S::inputs)
+    throw shape_error("swatnn::baselines::train_dense: the train split has " + std::to_string(train.x.cols()) +
+                      " input columns; the spec takes 1.." + std::to_string(S::inputs) + " (dense_spec<W, Inputs>)");
+  auto net = make_dense<S>(options.width, options.hidden_activation, options.seed, options.init_gain,
+                           static_cast<int>(train.x.cols()));
   if constexpr (sizeof...(Callbacks) > 0)
     if (options.method != fine_tuner::adam)
       throw value_error("swatnn::baselines::train_dense: callbacks are only called with fine_tuner::adam");
@@ -193,17 +198,17 @@ double dense_mse(const sparse_network<S, float>& net, const data::split& s) {
 }
 
 // The dense baseline on a dataset: trained on d.train, early-stopped on d.validation, test_mse measured on d.test
-// (NaN when the dataset has no test rows). Throws shape_error when the dataset's input count differs from the
-// spec's, and the errors of the split overload.
+// (NaN when the dataset has no test rows). Throws shape_error when the dataset has more inputs than the spec, and
+// the errors of the split overload.
 template <network_spec_type S = dense_spec<>, class... Callbacks>
 dense_result<S> train_dense(const data::dataset& d, const dense_options& options = {}, Callbacks&&... callbacks) {
-  data::require_inputs<S::inputs>(d);
+  if (d.inputs() > static_cast<std::size_t>(S::inputs)) data::require_inputs<S::inputs>(d);  // its message
   const auto start = std::chrono::steady_clock::now();
   auto r = train_dense<S>(d.train, d.validation, options, std::forward<Callbacks>(callbacks)...);
   if (!d.test.empty()) {
-    if (d.test.x.cols() != S::inputs)
+    if (d.test.x.cols() != r.net.inputs)
       throw shape_error(d.name + ": the test split has " + std::to_string(d.test.x.cols()) +
-                        " input columns, the network has " + std::to_string(S::inputs));
+                        " input columns, the network has " + std::to_string(r.net.inputs));
     r.test_mse = dense_mse(r.net, d.test);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

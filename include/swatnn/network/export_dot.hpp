@@ -93,7 +93,7 @@ std::string to_dot(const sparse_network<S, T>& net, const dot_options& options =
       throw shape_error(std::string("swatnn::to_dot: ") + std::to_string(names.size()) + " " + what +
                         " names for a network with " + std::to_string(expected));
   };
-  check_names(options.input_names, S::inputs, "input");
+  check_names(options.input_names, net.inputs, "input");
   check_names(options.target_names, S::outputs, "target");
   const int last = net.depth - 1;
   // Is unit i of the layer feeding hidden layer l (or the output layer for l == depth) live?
@@ -133,7 +133,7 @@ std::string to_dot(const sparse_network<S, T>& net, const dot_options& options =
   legend += ": blue w > 0, red w < 0; width and opacity grow with |w| (largest " + short_number(largest, options.precision) + ")";
   out += "  label=" + dot_string(legend) + ";\n  labelloc=b;\n  fontname=\"Helvetica\";\n  fontsize=9;\n";
   out += "  subgraph inputs {\n    rank=same;\n";
-  for (int i = 0; i < S::inputs; ++i) {
+  for (int i = 0; i < net.inputs; ++i) {
     const std::string name = options.input_names.empty() ? unit_id('x', i) : options.input_names[static_cast<std::size_t>(i)];
     out += "    " + unit_id('x', i) + " [label=" + dot_string(name) + ", shape=box, style=rounded];\n";
   }
@@ -160,7 +160,7 @@ std::string to_dot(const sparse_network<S, T>& net, const dot_options& options =
   // Ranks in order (inputs, the layers with active neurons, outputs): where no weight joins two consecutive ranks,
   // an invisible edge between them keeps the next one to the right.
   std::vector<std::vector<std::string>> ranks(1);
-  for (int i = 0; i < S::inputs; ++i) ranks[0].push_back(unit_id('x', i));
+  for (int i = 0; i < net.inputs; ++i) ranks[0].push_back(unit_id('x', i));
   for (int l = 0; l < net.depth; ++l) {
     std::vector<std::string> units;
     for (int j = 0; j < S::max_width; ++j)

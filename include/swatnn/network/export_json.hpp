@@ -49,7 +49,7 @@ struct network_metadata {
   std::optional<double> train_mse{};       // errors in the units the network was trained in
   std::optional<double> validation_mse{};
   std::optional<double> test_mse{};
-  std::optional<data::minmax_scaler> input_scaling{};  // S::inputs columns
+  std::optional<data::minmax_scaler> input_scaling{};  // one column per network input
   std::optional<data::minmax_scaler> label_scaling{};  // S::outputs columns
   std::vector<std::string> input_names{};   // empty, or one per network input (data::dataset::input_names)
   std::vector<std::string> target_names{};  // empty, or one per network output ({data::dataset::target_name})
@@ -468,7 +468,7 @@ json_model<S, T> parse_model(std::string_view text, const std::string& source) {
   const value& root = builder.root;
   const reader r(source, std::move(builder.literals));
   r.expect_object(root, "");
-  r.allow_only(root, "", {"format", "version", "scalar", "spec", "depth", "layers", "output", "metadata"});
+  r.allow_only(root, "", {"format", "version", "scalar", "spec", "depth", "inputs", "layers", "output", "metadata"});
 
   const std::string format = r.string(r.require(root, "", "format"), "/format");
   if (format != json_format_name)
@@ -503,7 +503,15 @@ json_model<S, T> parse_model(std::string_view text, const std::string& source) {
   if (depth < 1 || depth > S::max_depth)
     r.fail("/depth", "depth " + std::to_string(depth) + " is outside 1.." + std::to_string(S::max_depth));
 
-  json_model<S, T> model{sparse_network<S, T>::zeros(depth), {}};
+  int inputs = S::inputs;  // a network of fewer inputs than its family's says so (written only then)
+  if (const value* k = reader::find(root, "inputs")) {
+    inputs = r.number<int>(*k, "/inputs");
+    if (inputs < 1 || inputs > S::inputs)
+      r.fail("/inputs", std::to_string(inputs) + " inputs is outside 1.." + std::to_string(S::inputs) +
+                            " (the family's inputs)");
+  }
+
+  json_model<S, T> model{sparse_network<S, T>::zeros(depth, inputs), {}};
   auto& net = model.network;
   const std::size_t width = static_cast<std::size_t>(S::max_width);
   const value& layers = r.array(r.require(root, "", "layers"), "/layers", static_cast<std::size_t>(depth),
@@ -524,7 +532,7 @@ json_model<S, T> parse_model(std::string_view text, const std::string& source) {
       out.active[j] = r.boolean(active[j], child(active_path, j));
       out.bias(static_cast<Eigen::Index>(j)) = r.number<T>(bias[j], child(bias_path, j));
     }
-    const std::size_t fan_in = static_cast<std::size_t>(S::layer_inputs(l));
+    const std::size_t fan_in = static_cast<std::size_t>(l == 0 ? inputs : S::max_width);
     const value& weights = r.array(r.require(layer, path, "weights"), weights_path, fan_in,
                                    l == 0 ? "one row per network input" : "one row per neuron of the previous layer");
     for (std::size_t i = 0; i < fan_in; ++i) {
@@ -558,7 +566,7 @@ json_model<S, T> parse_model(std::string_view text, const std::string& source) {
                             "input_scaling", "label_scaling", "active_neurons", "nonzero_parameters"});
     auto& md = model.metadata;
     if (const value* name = reader::find(*meta, "name")) md.name = r.string(*name, "/metadata/name");
-    md.input_names = r.names(*meta, m, "input_names", S::inputs, "one per network input");
+    md.input_names = r.names(*meta, m, "input_names", inputs, "one per network input");
     md.target_names = r.names(*meta, m, "target_names", S::outputs, "one per network output");
     md.train_mse = r.optional_double(*meta, m, "train_mse");
     md.validation_mse = r.optional_double(*meta, m, "validation_mse");
@@ -576,7 +584,7 @@ json_model<S, T> parse_model(std::string_view text, const std::string& source) {
         r.fail("/metadata/active_neurons", "the file says " + std::to_string(count) + " but its active flags give " +
                                                std::to_string(net.active_neurons()));
     }
-    md.input_scaling = r.scaling(*meta, m, "input_scaling", S::inputs);
+    md.input_scaling = r.scaling(*meta, m, "input_scaling", inputs);
     md.label_scaling = r.scaling(*meta, m, "label_scaling", S::outputs);
   }
   return model;
@@ -606,6 +614,7 @@ std::string to_json(const sparse_network<S, T>& net, const network_metadata& met
   root["scalar"] = sizeof(T) == 4 ? "float32" : "float64";
   root["spec"] = {{"inputs", S::inputs}, {"outputs", S::outputs}, {"max_depth", S::max_depth}, {"max_width", S::max_width}};
   root["depth"] = net.depth;
+  if (net.inputs != S::inputs) root["inputs"] = net.inputs;
   value layers = value::array();
   for (int l = 0; l < net.depth; ++l) {
     const auto& layer = net.layers[l];
@@ -614,7 +623,8 @@ std::string to_json(const sparse_network<S, T>& net, const network_metadata& met
       activations.push_back(std::string(activation_name(layer.activations[j])));
       active.push_back(static_cast<bool>(layer.active[j]));
     }
-    for (Eigen::Index i = 0; i < layer.weights.rows(); ++i) weights.push_back(row(layer.weights.row(i)));
+    const Eigen::Index fan_in = l == 0 ? net.inputs : layer.weights.rows();  // the real rows (the rest are 0)
+    for (Eigen::Index i = 0; i < fan_in; ++i) weights.push_back(row(layer.weights.row(i)));
     value entry = value::object();
     entry["activations"] = std::move(activations);
     entry["active"] = std::move(active);
@@ -632,14 +642,14 @@ std::string to_json(const sparse_network<S, T>& net, const network_metadata& met
   value md = value::object();
   if (!metadata.name.empty()) md["name"] = detail::json::checked_string(metadata.name, "name");
   if (!metadata.input_names.empty())
-    md["input_names"] = detail::json::names_value(metadata.input_names, S::inputs, "input_names");
+    md["input_names"] = detail::json::names_value(metadata.input_names, net.inputs, "input_names");
   if (!metadata.target_names.empty())
     md["target_names"] = detail::json::names_value(metadata.target_names, S::outputs, "target_names");
   if (metadata.train_mse) md["train_mse"] = *metadata.train_mse;
   if (metadata.validation_mse) md["validation_mse"] = *metadata.validation_mse;
   if (metadata.test_mse) md["test_mse"] = *metadata.test_mse;
   if (metadata.input_scaling)
-    md["input_scaling"] = detail::json::scaling_value(*metadata.input_scaling, S::inputs, "input_scaling");
+    md["input_scaling"] = detail::json::scaling_value(*metadata.input_scaling, net.inputs, "input_scaling");
   if (metadata.label_scaling)
     md["label_scaling"] = detail::json::scaling_value(*metadata.label_scaling, S::outputs, "label_scaling");
   md["active_neurons"] = net.active_neurons();

@@ -3,7 +3,8 @@
 // sparsity s ~ U{sparsities}; weights
 // ~ U(-w, w) each zeroed with probability s; biases ~ U(-b, b); each hidden neuron on with probability p;
 // activations uniform (pure one-hot). The batch shares its input points ~ U[-1, 1]^Inputs; targets are the
-// networks' outputs. Seeded and deterministic: the same seed gives bit-identical batches on any platform
+// networks' outputs. With input_counts (the universal family) each batch also draws its input count
+// k ~ U{input_counts}: its networks have k inputs (the first layer's rows k.. zero) and the points' columns k.. are 0. Seeded and deterministic: the same seed gives bit-identical batches on any platform
 // (the integer-to-real conversions are ours, not the standard library's implementation-defined ones).
 #pragma once
 
@@ -30,14 +31,17 @@ struct generator_options {
   double active_probability = 0.5;                // each hidden neuron is on with this probability
   int depth = 0;                                  // 0: D ~ U{1..MaxDepth} per batch; otherwise this depth
   bool mixed_depths = false;                      // draw D per network instead of per batch (depth must be 0)
+  std::vector<int> input_counts{};                // empty: every network has all S::inputs inputs; otherwise
+                                                  // one input count k is drawn per batch from this list
 };
 
 template <network_spec_type S, class T = float>
 struct generated_batch {
   int depth = 0;  // the batch's depth; 0 when depths are mixed (see networks[b].depth)
   double sparsity = 0.0;
+  int input_count = S::inputs;  // the batch's input count k (its points' columns k.. are 0)
   std::vector<sparse_network<S, T>> networks;
-  cpu::matrix<T> inputs;      // points x Inputs, shared by the batch
+  cpu::matrix<T> inputs;      // points x S::inputs, shared by the batch
   cpu::matrix<T> targets;     // points x (networks * Outputs); network b owns columns [b*Outputs, (b+1)*Outputs)
   cpu::row_matrix<T> tokens;  // (networks * tokens) x features; network b owns rows [b*tokens, (b+1)*tokens)
 };
@@ -69,16 +73,19 @@ class network_generator {
     const int n = count;
     out.depth = options_.depth != 0 ? options_.depth : 1 + static_cast<int>(uniform_index(S::max_depth));
     out.sparsity = options_.sparsities[uniform_index(options_.sparsities.size())];
+    out.input_count = options_.input_counts.empty() ? S::inputs
+                                                    : options_.input_counts[uniform_index(options_.input_counts.size())];
     out.networks.resize(n);
     for (int b = 0; b < total; ++b) {
       const int depth = options_.mixed_depths ? 1 + static_cast<int>(uniform_index(S::max_depth)) : out.depth;
-      draw_network(b >= first && b < first + count ? out.networks[b - first] : discarded_, depth, out.sparsity);
+      draw_network(b >= first && b < first + count ? out.networks[b - first] : discarded_, depth, out.sparsity,
+                   out.input_count);
     }
     if (options_.mixed_depths) out.depth = 0;
 
     out.inputs.resize(options_.points, S::inputs);
     for (int c = 0; c < S::inputs; ++c)
-      for (int p = 0; p < options_.points; ++p) out.inputs(p, c) = T(uniform(-1.0, 1.0));
+      for (int p = 0; p < options_.points; ++p) out.inputs(p, c) = c < out.input_count ? T(uniform(-1.0, 1.0)) : T(0);
 
     out.targets.resize(options_.points, static_cast<Eigen::Index>(n) * S::outputs);
     out.tokens.resize(static_cast<Eigen::Index>(n) * layout::tokens, layout::features);
@@ -120,6 +127,10 @@ class network_generator {
     if (o.depth < 0 || o.depth > S::max_depth)
       fail("depth must be 0 (random) or within 1.." + std::to_string(S::max_depth) + ", got " + std::to_string(o.depth));
     if (o.mixed_depths && o.depth != 0) fail("mixed_depths draws a depth per network, so depth must be 0");
+    for (int k : o.input_counts)
+      if (k < 1 || k > S::inputs)
+        fail("every input count must be within 1.." + std::to_string(S::inputs) + " (the spec's inputs), got " +
+             std::to_string(k));
   }
 
  private:
@@ -127,12 +138,12 @@ class network_generator {
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform01(); }
   std::size_t uniform_index(std::size_t n) { return static_cast<std::size_t>(uniform01() * static_cast<double>(n)); }
 
-  void draw_network(sparse_network<S, T>& net, int depth, double sparsity) {
-    net = sparse_network<S, T>::zeros(depth);
+  void draw_network(sparse_network<S, T>& net, int depth, double sparsity, int inputs) {
+    net = sparse_network<S, T>::zeros(depth, inputs);
     const double w = options_.weight_range;
     for (int l = 0; l < depth; ++l) {
       auto& layer = net.layers[l];
-      for (int i = 0; i < S::layer_inputs(l); ++i)
+      for (int i = 0; i < (l == 0 ? inputs : S::max_width); ++i)
         for (int j = 0; j < S::max_width; ++j) {
           const double value = uniform(-w, w);
           layer.weights(i, j) = uniform01() < sparsity ? T(0) : T(value);

@@ -1,6 +1,8 @@
 // swatnn/network/sparse_network.hpp: a discrete network of the searched family (hard activations, on/off
 // neurons, explicit weights): what a search returns and what the generator produces. Evaluates on a batch of
-// points and counts active neurons and nonzero parameters as SWAT-NN reports them (method.md §5).
+// points and counts active neurons and nonzero parameters as SWAT-NN reports them (method.md §5). A network of
+// k < S::inputs inputs (`inputs`) keeps the first layer's weight rows k.. at zero; it predicts on N x k points or on
+// N x S::inputs points whose columns k.. are ignored (they meet only zero weights).
 #pragma once
 
 #include <array>
@@ -29,24 +31,29 @@ struct sparse_network {
   };
 
   int depth = 1;                                // number of hidden layers, 1..S::max_depth
+  int inputs = S::inputs;                       // number of real inputs, 1..S::inputs (rows of layer 0 in use)
   std::array<hidden_layer, S::max_depth> layers;  // only the first `depth` are used
   cpu::row_matrix<T> output_weights = cpu::row_matrix<T>::Zero(S::max_width, S::outputs);
   cpu::vector<T> output_bias = cpu::vector<T>::Zero(S::outputs);
 
-  // A network of the given depth with every neuron off and every parameter zero (weights sized correctly).
-  static sparse_network zeros(int depth) {
+  // A network of the given depth and input count with every neuron off and every parameter zero (weights sized
+  // correctly).
+  static sparse_network zeros(int depth, int inputs = S::inputs) {
     check_depth(depth, "sparse_network::zeros");
+    check_input_count<S>(inputs, "sparse_network::zeros");
     sparse_network net;
     net.depth = depth;
+    net.inputs = inputs;
     for (int l = 0; l < S::max_depth; ++l) net.layers[l].weights.setZero(S::layer_inputs(l), S::max_width);
     return net;
   }
 
   static void check_depth(int depth, const char* where) { swatnn::check_depth<S>(depth, where); }
 
-  // Throws if shapes do not match the spec or a parameter is not finite.
+  // Throws if shapes do not match the spec, a parameter is not finite or a weight leaves an input beyond `inputs`.
   void validate() const {
     check_depth(depth, "sparse_network");
+    check_input_count<S>(inputs, "sparse_network");
     for (int l = 0; l < depth; ++l) {
       const auto& layer = layers[l];
       if (layer.weights.rows() != S::layer_inputs(l) || layer.weights.cols() != S::max_width ||
@@ -59,6 +66,9 @@ struct sparse_network {
       if (!layer.weights.allFinite() || !layer.bias.allFinite())
         throw value_error("sparse_network: layer " + std::to_string(l) + " has a non-finite weight or bias");
     }
+    if (inputs < S::inputs && !layers[0].weights.bottomRows(S::inputs - inputs).isZero(0))
+      throw value_error("sparse_network: a weight of layer 0 leaves input " + std::to_string(inputs + 1) +
+                        " or later, but the network has " + std::to_string(inputs) + " inputs");
     if (output_weights.rows() != S::max_width || output_weights.cols() != S::outputs ||
         output_bias.size() != S::outputs)
       throw shape_error("sparse_network: output weights must be " + std::to_string(S::max_width) + "x" +
@@ -67,21 +77,26 @@ struct sparse_network {
       throw value_error("sparse_network: the output layer has a non-finite weight or bias");
   }
 
-  // Outputs for a batch of points: x is N x inputs, the result N x outputs. Inactive neurons output 0.
+  // Outputs for a batch of points: x is N x inputs (or N x S::inputs), the result N x outputs. Inactive neurons
+  // output 0.
   cpu::matrix<T> predict(const cpu::matrix<T>& x) const {
     return predict(x, [](int, const cpu::matrix<T>&) {});
   }
   // The same, calling visit(l, h) with hidden layer l's outputs (N x max_width) as they are computed.
   template <class Visit>
   cpu::matrix<T> predict(const cpu::matrix<T>& x, Visit&& visit) const {
-    if (x.cols() != S::inputs)
-      throw shape_error("sparse_network::predict: inputs have " + std::to_string(x.cols()) + " columns, the spec has " +
-                        std::to_string(S::inputs) + " inputs");
+    if (x.cols() != inputs && x.cols() != S::inputs)
+      throw shape_error("sparse_network::predict: the points have " + std::to_string(x.cols()) +
+                        " columns, the network has " + std::to_string(inputs) + " inputs" +
+                        (inputs == S::inputs ? std::string() : " (or " + std::to_string(S::inputs) + ", the spec's)"));
     cpu::matrix<T> h = x;
     cpu::matrix<T> next(x.rows(), S::max_width);
     for (int l = 0; l < depth; ++l) {
       const auto& layer = layers[l];
-      next.noalias() = h * layer.weights;
+      if (l == 0 && h.cols() < layer.weights.rows())  // N x inputs points: the rows in use
+        next.noalias() = h * layer.weights.topRows(h.cols());
+      else
+        next.noalias() = h * layer.weights;
       next.rowwise() += layer.bias.transpose();
       for (int j = 0; j < S::max_width; ++j) {
         auto column = next.col(j);

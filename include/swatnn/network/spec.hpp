@@ -1,6 +1,7 @@
 // swatnn/network/spec.hpp: the compile-time shape of the searched network family (SWAT-NN, arXiv 2506.08270
-// §3): number of inputs and outputs, maximum depth (hidden layers) and maximum width per hidden layer.
-// Everything else (actual depth, active neurons, activations, weights) is runtime data.
+// §3): the most inputs, the outputs, maximum depth (hidden layers) and maximum width per hidden layer.
+// Everything else (actual depth, the input count k <= Inputs, active neurons, activations, weights) is runtime
+// data: a network with k < Inputs inputs keeps the first layer's rows k.. at zero (sparse_network::inputs).
 #pragma once
 
 #include <concepts>
@@ -19,7 +20,7 @@ struct network_spec {
                 "swatnn::network_spec: the token layout stores inputs and outputs on the MaxWidth neuron tokens, "
                 "so Inputs and Outputs must not exceed MaxWidth");
 
-  static constexpr int inputs = Inputs;
+  static constexpr int inputs = Inputs;  // the most inputs a network of the family has (its first layer's rows)
   static constexpr int outputs = Outputs;
   static constexpr int max_depth = MaxDepth;
   static constexpr int max_width = MaxWidth;
@@ -38,6 +39,18 @@ void check_depth(int depth, const char* where) {
 
 // The family of the paper: 2 inputs, 1 output, 1..4 hidden layers of at most 7 neurons.
 using paper_spec = network_spec<>;
+
+// The universal family: 1 to 7 inputs (one per neuron token), 1 output, 1..4 hidden layers of at most 7 neurons.
+// Its token matrices have the paper family's shape; the validity channel marks the k real input rows.
+using universal_spec = network_spec<7>;
+
+// Throws value_error unless 1 <= inputs <= S::inputs; `where` names the caller in the message.
+template <class S>
+void check_input_count(int inputs, const char* where) {
+  if (inputs < 1 || inputs > S::inputs)
+    throw value_error(std::string(where) + ": " + std::to_string(inputs) + " inputs is outside 1.." +
+                      std::to_string(S::inputs) + " (the spec's Inputs)");
+}
 
 // A network_spec_type describes the searched family at compile time (see network_spec).
 template <class S>

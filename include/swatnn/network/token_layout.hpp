@@ -6,6 +6,8 @@
 //   columns (first Outputs real) + 1 bias (first Outputs rows real); width = D (MaxWidth + 5) + MaxWidth + 1
 //   (12D + 8 for the paper's width 7). Encoded tokens are zero padded to the width of MaxDepth and followed
 //   by a validity channel of the same width (1 = real slot, 0 = padding): 2 x 56 = 112 features per token.
+//   A network of k < Inputs inputs has the first layer's weight rows k.. marked as padding (and zero), so one
+//   layout (and one autoencoder) serves every input count 1..Inputs.
 // `network_view` reads a decoder output (tokens x width(D), any row stride) as weights, biases, activation
 // logits and mask logits without copying.
 #pragma once
@@ -40,13 +42,13 @@ struct token_layout {
   static constexpr int output_bias_column(int depth) { return depth * hidden_block + S::max_width; }
   static constexpr int mask_column(int depth, int layer) { return depth * hidden_block + output_block + layer; }
 
-  // Whether slot (row, column) of a depth-`depth` network holds a real parameter (not padding).
-  static constexpr bool is_real(int depth, int row, int column) {
+  // Whether slot (row, column) of a depth-`depth` network with `inputs` inputs holds a real parameter (not padding).
+  static constexpr bool is_real(int depth, int row, int column, int inputs = S::inputs) {
     if (row < 0 || row >= tokens || column < 0 || column >= width(depth)) return false;
     if (column < depth * hidden_block) {
       const int layer = column / hidden_block;
       const int offset = column % hidden_block;
-      return offset >= S::max_width || row < S::layer_inputs(layer);
+      return offset >= S::max_width || row < (layer == 0 ? inputs : S::max_width);
     }
     if (column < depth * hidden_block + S::max_width) return column - depth * hidden_block < S::outputs;
     if (column == output_bias_column(depth)) return row < S::outputs;
@@ -75,7 +77,7 @@ struct token_layout {
       }
       for (int o = 0; o < S::outputs; ++o) out(r, output_weight_column(d) + o) = U(net.output_weights(r, o));
       if (r < S::outputs) out(r, output_bias_column(d)) = U(net.output_bias(r));
-      for (int c = 0; c < max_columns; ++c) out(r, max_columns + c) = is_real(d, r, c) ? U(1) : U(0);
+      for (int c = 0; c < max_columns; ++c) out(r, max_columns + c) = is_real(d, r, c, net.inputs) ? U(1) : U(0);
     }
   }
 
@@ -91,16 +93,27 @@ struct token_layout {
                       std::to_string(S::max_depth));
   }
 
+  // Input count of an encoded token matrix: the rows whose first weight column is real in the validity channel.
+  template <class Derived>
+  static int encoded_inputs(const Eigen::MatrixBase<Derived>& tokens_in) {
+    check_encoded_shape(tokens_in, "token_layout::encoded_inputs");
+    int k = 0;
+    while (k < S::inputs && tokens_in(k, max_columns + weight_column(0)) != 0) ++k;
+    if (k == 0) throw value_error("token_layout::encoded_inputs: the validity channel marks no input row");
+    return k;
+  }
+
   // Inverse of encode: the network stored in an encoded token matrix (mask column = 1 for an active neuron,
-  // activation = the one-hot column that is set).
+  // activation = the one-hot column that is set, input count from the validity channel).
   template <class Derived>
   static sparse_network<S, typename Derived::Scalar> decode(const Eigen::MatrixBase<Derived>& tokens_in) {
     using U = typename Derived::Scalar;
     const int d = encoded_depth(tokens_in);
-    auto net = sparse_network<S, U>::zeros(d);
+    auto net = sparse_network<S, U>::zeros(d, encoded_inputs(tokens_in));
     for (int l = 0; l < d; ++l) {
       auto& layer = net.layers[l];
       layer.weights = tokens_in.block(0, weight_column(l), S::layer_inputs(l), S::max_width);
+      if (l == 0) layer.weights.bottomRows(S::inputs - net.inputs).setZero();
       layer.bias = tokens_in.col(bias_column(l));
       for (int r = 0; r < tokens; ++r) {
         Eigen::Index best = 0;
@@ -131,7 +144,8 @@ struct token_layout {
 };
 
 // A non-owning view of one network's parameters inside a token matrix (decoder output or encoded tokens):
-// `data` points at row 0, column 0; rows are `row_stride` apart. T may be const.
+// `data` points at row 0, column 0; rows are `row_stride` apart. T may be const. A view of a network of k < S::inputs
+// inputs shows only the k real rows of the first layer's weights (what a regularizer should see).
 template <network_spec_type S, class T>
 class network_view {
  public:
@@ -142,8 +156,10 @@ class network_view {
   using block = Eigen::Map<block_type, Eigen::Unaligned, Eigen::OuterStride<>>;
   using column = Eigen::Map<column_type, Eigen::Unaligned, Eigen::InnerStride<>>;
 
-  network_view(T* data, int depth, Eigen::Index row_stride) : data_(data), depth_(depth), stride_(row_stride) {
+  network_view(T* data, int depth, Eigen::Index row_stride, int inputs = S::inputs)
+      : data_(data), depth_(depth), stride_(row_stride), inputs_(inputs) {
     layout::check_depth(depth, "network_view");
+    check_input_count<S>(inputs, "network_view");
     if (row_stride < layout::width(depth))
       throw shape_error("network_view: row stride " + std::to_string(row_stride) + " is narrower than the " +
                         std::to_string(layout::width(depth)) + " columns of a depth-" + std::to_string(depth) +
@@ -151,11 +167,14 @@ class network_view {
   }
 
   int depth() const { return depth_; }
+  int inputs() const { return inputs_; }
   Eigen::Index row_stride() const { return stride_; }
   T* data() const { return data_; }
 
-  // Weights of hidden layer l: fan-in x MaxWidth (row = input-side neuron).
-  block weights(int l) const { return {data_ + layout::weight_column(l), S::layer_inputs(l), S::max_width, Eigen::OuterStride<>(stride_)}; }
+  // Weights of hidden layer l: fan-in x MaxWidth (row = input-side neuron; the first layer: inputs() rows).
+  block weights(int l) const {
+    return {data_ + layout::weight_column(l), l == 0 ? inputs_ : S::max_width, S::max_width, Eigen::OuterStride<>(stride_)};
+  }
   column bias(int l) const { return {data_ + layout::bias_column(l), S::max_width, Eigen::InnerStride<>(stride_)}; }
   // Activation logits of hidden layer l: MaxWidth x 3 (row = neuron, column = activation index).
   block activation_logits(int l) const {
@@ -176,6 +195,7 @@ class network_view {
   T* data_;
   int depth_;
   Eigen::Index stride_;
+  int inputs_;
 };
 
 // Parses a decoded matrix (tokens x at least width(depth), row-major) as a network of the given depth.
@@ -199,14 +219,14 @@ auto parse(const Eigen::PlainObjectBase<Derived>& decoded) {
 }
 
 // Discretizes a view: activation = argmax of its logits, neuron on when sigmoid(mask logit) >= 0.5 (logit >= 0),
-// weights and biases copied as they are.
+// weights and biases copied as they are; the network has the view's input count (the first layer's other rows 0).
 template <network_spec_type S, class T>
 sparse_network<S, std::remove_const_t<T>> harden(const network_view<S, T>& view) {
   using U = std::remove_const_t<T>;
-  auto net = sparse_network<S, U>::zeros(view.depth());
+  auto net = sparse_network<S, U>::zeros(view.depth(), view.inputs());
   for (int l = 0; l < view.depth(); ++l) {
     auto& layer = net.layers[l];
-    layer.weights = view.weights(l);
+    layer.weights.topRows(view.weights(l).rows()) = view.weights(l);
     layer.bias = view.bias(l);
     const auto logits = view.activation_logits(l);
     const auto masks = view.mask_logits(l);

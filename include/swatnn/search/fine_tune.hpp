@@ -79,10 +79,12 @@ struct fine_tune_result {
 
 namespace detail {
 
-inline void check_fine_tune_split(const data::split& s, const char* name, int inputs, int outputs) {
+// Checks a split for a network of `inputs` inputs whose points have `columns` columns (inputs, or the spec's
+// S::inputs once padded).
+inline void check_fine_tune_split(const data::split& s, const char* name, int inputs, int columns, int outputs) {
   const std::string who = std::string("fine_tune: ") + name + " split";
   if (s.x.rows() == 0) throw data_error(who + " is empty (0 rows)");
-  if (s.x.cols() != inputs)
+  if (s.x.cols() != columns)
     throw shape_error(who + ": x has " + std::to_string(s.x.cols()) + " columns, the network has " +
                       std::to_string(inputs) + " inputs");
   if (s.y.cols() != outputs)
@@ -98,6 +100,23 @@ inline void check_fine_tune_split(const data::split& s, const char* name, int in
     for (Eigen::Index r = 0; r < s.y.rows(); ++r)
       if (!std::isfinite(s.y(r, c)))
         throw data_error(who + ": y(" + std::to_string(r) + ", " + std::to_string(c) + ") is not finite");
+}
+
+// The split with zero columns appended up to `columns`: the points of a network of fewer inputs than its spec's, as
+// the evaluators take them (the first layer's rows beyond the network's inputs are 0 and stay 0).
+inline data::split padded_split(const data::split& s, int columns) {
+  data::split out;
+  out.x = cpu::matrix<float>::Zero(s.x.rows(), columns);
+  out.x.leftCols(s.x.cols()) = s.x;
+  out.y = s.y;
+  out.rows = s.rows;
+  return out;
+}
+
+// Whether the splits hold the points of a network of fewer inputs than its spec's, unpadded (then padded_split).
+template <network_spec_type S>
+bool needs_padding(const sparse_network<S, float>& net, const data::split& train, const data::split& validation) {
+  return net.inputs < S::inputs && train.x.cols() == net.inputs && validation.x.cols() == net.inputs;
 }
 
 template <class Optimizer>
@@ -205,8 +224,11 @@ fine_tune_result<S> fine_tune(sparse_network<S, float> net, const data::split& t
   } catch (const error& e) {
     throw value_error(std::string("fine_tune: net: ") + e.what());
   }
-  detail::check_fine_tune_split(train, "train", S::inputs, S::outputs);
-  detail::check_fine_tune_split(validation, "validation", S::inputs, S::outputs);
+  if (detail::needs_padding(net, train, validation))  // k-input points: padded once, then as below
+    return fine_tune(std::move(net), detail::padded_split(train, S::inputs), detail::padded_split(validation, S::inputs),
+                     options, std::forward<Callbacks>(callbacks)...);
+  detail::check_fine_tune_split(train, "train", net.inputs, S::inputs, S::outputs);
+  detail::check_fine_tune_split(validation, "validation", net.inputs, S::inputs, S::outputs);
   detail::check_fine_tune_options(options, train.size());
 
   using matrix = cpu::matrix<float>;

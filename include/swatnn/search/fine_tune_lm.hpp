@@ -202,8 +202,11 @@ fine_tune_result<S> fine_tune_lm(sparse_network<S, float> net, const data::split
   } catch (const error& e) {
     throw value_error(std::string("fine_tune_lm: net: ") + e.what());
   }
-  detail::check_fine_tune_split(train, "train", S::inputs, S::outputs);
-  detail::check_fine_tune_split(validation, "validation", S::inputs, S::outputs);
+  if (detail::needs_padding(net, train, validation))  // k-input points: padded once, then as below
+    return fine_tune_lm(std::move(net), detail::padded_split(train, S::inputs),
+                        detail::padded_split(validation, S::inputs), options, std::forward<Callbacks>(callbacks)...);
+  detail::check_fine_tune_split(train, "train", net.inputs, S::inputs, S::outputs);
+  detail::check_fine_tune_split(validation, "validation", net.inputs, S::inputs, S::outputs);
   detail::check_levenberg_marquardt_options(options);
 
   const Eigen::MatrixXd x = train.x.cast<double>();

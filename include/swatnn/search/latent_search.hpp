@@ -16,6 +16,9 @@
 // is not host-accessible (swatnn::cuda), one iteration (loss_and_gradient) copies each level's decoded and gated
 // networks and their gradients to the host for them and back; run() (optimizer steps on host spans of the latents,
 // extraction, scoring) needs host-accessible storage.
+// Data of k < S::inputs inputs (the universal family): the points are padded with zero columns to S::inputs and
+// each decoded network's first-layer rows k.. are masked to 0 (zero gradient), so the regularizers see, and the
+// extraction returns, k-input networks.
 #pragma once
 
 #include <algorithm>
@@ -146,9 +149,13 @@ class latent_search {
                   "returning void, bool or callback_result (see docs/concepts.md)");
     check_split(train, "train");
     check_split(validation, "validation");
-    x_train_ = train.x.cast<T>();
+    if (validation.x.cols() != train.x.cols())
+      throw shape_error("latent_search: the validation split has " + std::to_string(validation.x.cols()) +
+                        " inputs, the train split " + std::to_string(train.x.cols()));
+    inputs_ = static_cast<int>(train.x.cols());
+    x_train_ = padded(train.x.cast<T>());
     y_train_ = train.y.cast<T>();
-    x_validation_ = validation.x.cast<T>();
+    x_validation_ = padded(validation.x.cast<T>());
     y_validation_ = validation.y.cast<T>();
     const auto start = std::chrono::steady_clock::now();
     const nn::frozen_scope frozen(ae_->parameters());  // for the whole run: what layers derive is made once
@@ -185,7 +192,7 @@ class latent_search {
     for (std::uint64_t it = 0; it < options_.iterations; ++it) {
       const T temperature = T(options_.temperature(it));
       neuron_sharpness_ = neuron_sharpness_at(it);
-      const double total = loss_and_gradient(x_train_, y_train_, temperature);
+      const double total = level_losses(x_train_, y_train_, temperature);
       if (!std::isfinite(total))
         throw training_error("latent_search: the loss became non-finite (" + std::to_string(total) + ") at iteration " +
                              std::to_string(it) + "; lower latent_lr or check the data for extreme values");
@@ -217,20 +224,24 @@ class latent_search {
 
   // The summed total loss (MSE + penalties) of every latent at the current latents and thresholds, with its
   // gradient left in latent_gradient(i) and threshold_gradients(). What one search iteration computes.
-  // x: N x Inputs points, y: N x Outputs targets.
+  // x: N x k points (1 <= k <= S::inputs: networks of k inputs; k < S::inputs needs host-accessible storage, the
+  // points are padded in a buffer reused from call to call), y: N x Outputs targets.
   double loss_and_gradient(const matrix& x, const matrix& y, T temperature) {
     if (thresholds_.empty()) throw value_error("latent_search::loss_and_gradient: call initialize() first");
-    std::fill(grad_thresholds_.begin(), grad_thresholds_.end(), T(0));
-    // the autoencoder is frozen: its layers skip their parameter gradients and may use data derived from its values
-    const nn::frozen_scope frozen(ae_->parameters());
-    // The levels are independent (own decoder, evaluator and gradients): they run in parallel, each on one thread.
-    std::array<double, levels> level_totals{};
-    constexpr auto steps = level_steps(std::make_index_sequence<levels>{});
-    Backend::template for_each_level<levels>([&](int i) { level_totals[i] = (this->*steps[i])(i, x, y, temperature); },
-                                             /*flush_subnormals=*/true);
-    double total = 0;
-    for (const double t : level_totals) total += t;
-    return total;
+    if (x.cols() < 1 || x.cols() > S::inputs)
+      throw shape_error("latent_search::loss_and_gradient: the points have " + std::to_string(x.cols()) +
+                        " columns; the autoencoder's networks take 1.." + std::to_string(S::inputs) + " inputs");
+    inputs_ = static_cast<int>(x.cols());
+    if (inputs_ == S::inputs) return level_losses(x, y, temperature);
+    if constexpr (Backend::host_accessible) {
+      x_padded_.resize(x.rows(), S::inputs);
+      x_padded_.leftCols(inputs_) = x;
+      x_padded_.rightCols(S::inputs - inputs_).setZero();
+      return level_losses(x_padded_, y, temperature);
+    } else {
+      throw shape_error("latent_search::loss_and_gradient: with this backend the points must have all " +
+                        std::to_string(S::inputs) + " columns (networks of fewer inputs need host storage)");
+    }
   }
 
   row_matrix& latent(int level) { return latents_.at(level); }
@@ -254,6 +265,30 @@ class latent_search {
  private:
   using Levels = typename AE::scales_type;
 
+  // loss_and_gradient on points padded to S::inputs columns, for networks of inputs_ inputs.
+  double level_losses(const matrix& x, const matrix& y, T temperature) {
+    std::fill(grad_thresholds_.begin(), grad_thresholds_.end(), T(0));
+    // the autoencoder is frozen: its layers skip their parameter gradients and may use data derived from its values
+    const nn::frozen_scope frozen(ae_->parameters());
+    // The levels are independent (own decoder, evaluator and gradients): they run in parallel, each on one thread.
+    std::array<double, levels> level_totals{};
+    constexpr auto steps = level_steps(std::make_index_sequence<levels>{});
+    Backend::template for_each_level<levels>([&](int i) { level_totals[i] = (this->*steps[i])(i, x, y, temperature); },
+                                             /*flush_subnormals=*/true);
+    double total = 0;
+    for (const double t : level_totals) total += t;
+    return total;
+  }
+
+
+  // The points with zero columns appended up to S::inputs (the first layer's rows beyond the data's inputs meet 0).
+  static matrix padded(const matrix& x) {
+    if (x.cols() == S::inputs) return x;
+    matrix out = matrix::Zero(x.rows(), S::inputs);
+    out.leftCols(x.cols()) = x;
+    return out;
+  }
+
   using step_function = double (latent_search::*)(int, const matrix&, const matrix&, T);
   template <std::size_t... I>
   static constexpr std::array<step_function, levels> level_steps(std::index_sequence<I...>) {
@@ -262,11 +297,16 @@ class latent_search {
 
   static void check_split(const data::split& s, const char* name) {
     if (s.empty()) throw value_error(std::string("latent_search: the ") + name + " split is empty");
-    if (s.x.cols() != S::inputs || s.y.cols() != S::outputs || s.y.rows() != s.x.rows())
+    if (s.x.cols() < 1 || s.x.cols() > S::inputs || s.y.cols() != S::outputs || s.y.rows() != s.x.rows())
       throw shape_error(std::string("latent_search: the ") + name + " split has " + std::to_string(s.x.cols()) +
                         " inputs and " + std::to_string(s.y.cols()) + " outputs for " + std::to_string(s.x.rows()) +
-                        " rows; the autoencoder's networks take " + std::to_string(S::inputs) + " inputs and give " +
+                        " rows; the autoencoder's networks take " +
+                        (S::inputs == 1 ? std::string("1") : "1.." + std::to_string(S::inputs)) + " inputs and give " +
                         std::to_string(S::outputs) + " outputs");
+    if constexpr (!Backend::host_accessible)
+      if (s.x.cols() != S::inputs)
+        throw shape_error(std::string("latent_search: the ") + name + " split must have all " +
+                          std::to_string(S::inputs) + " inputs with this backend");
     if (!s.x.allFinite() || !s.y.allFinite())
       throw value_error(std::string("latent_search: the ") + name + " split contains NaN or Inf");
   }
@@ -309,7 +349,7 @@ class latent_search {
   template <int Depth>
   double step_level(int i, const matrix& x, const matrix& target, T temperature) {
     const int r = options_.restarts;
-    const row_matrix& decoded = ae_->template decode<Depth>(latents_[i]);
+    const row_matrix& decoded = masked(i, ae_->template decode<Depth>(latents_[i]));
     row_matrix& gated = gated_[i];
     gated.resize(decoded.rows(), decoded.cols());
     const T k = T(options_.weight_sharpness), kn = T(neuron_sharpness_);
@@ -336,6 +376,7 @@ class latent_search {
     // back through the gates into the decoded cells (identity elsewhere) and the thresholds
     gates_[i].backward(decoded, grad_gated_[i], grad_decoded_[i], thresholds_.data() + index(i, 0),
                        grad_thresholds_.data() + index(i, 0), r, Depth, k, kn);
+    if (inputs_ < S::inputs) zero_unused_inputs(grad_decoded_[i], r);  // masked cells: zero gradient
     const row_matrix& grad_latent = ae_->template decode_backward<Depth>(grad_decoded_[i]);
     grad_latents_[i].resize(grad_latent.rows(), grad_latent.cols());
     Backend::copy(grad_latents_[i], grad_latent);
@@ -359,14 +400,35 @@ class latent_search {
     return sum;
   }
 
+  // The decoded networks with the first layer's rows inputs_.. set to 0 (a copy in masked_[i]), or `decoded` itself
+  // when the networks have every input.
+  const row_matrix& masked(int i, const row_matrix& decoded) {
+    if (inputs_ == S::inputs) return decoded;
+    if constexpr (Backend::host_accessible) {
+      masked_[i] = decoded;
+      zero_unused_inputs(masked_[i], options_.restarts);
+      return masked_[i];
+    } else {
+      throw shape_error("latent_search: networks of fewer than all inputs need host-accessible storage");
+    }
+  }
+  // Sets the first layer's weight rows inputs_.. of each of the r networks in m to 0.
+  void zero_unused_inputs(row_matrix& m, int r) const {
+    if constexpr (Backend::host_accessible)
+      for (int b = 0; b < r; ++b)
+        for (int row = inputs_; row < layout::tokens; ++row)
+          m.row(static_cast<Eigen::Index>(b) * layout::tokens + row).segment(layout::weight_column(0), S::max_width).setZero();
+  }
+
   static void to_host(const row_matrix& m, cpu::row_matrix<T>& host) {
     host.resize(m.rows(), m.cols());
     Backend::download(m.data(), host.data(), static_cast<std::size_t>(host.size()));
   }
 
   template <class U, class M>
-  static network_view<S, U> view(M& m, int b, int depth) {
-    return network_view<S, U>(m.data() + static_cast<Eigen::Index>(b) * layout::tokens * m.cols(), depth, m.cols());
+  network_view<S, U> view(M& m, int b, int depth) const {
+    return network_view<S, U>(m.data() + static_cast<Eigen::Index>(b) * layout::tokens * m.cols(), depth, m.cols(),
+                              inputs_);
   }
   std::size_t index(int level, int restart) const { return static_cast<std::size_t>(level) * options_.restarts + restart; }
 
@@ -403,7 +465,7 @@ class latent_search {
 
   template <int Depth>
   void score_level(int i, search_result<S, T>& result, std::uint64_t it) {
-    const row_matrix& decoded = ae_->template decode<Depth>(latents_[i]);
+    const row_matrix& decoded = masked(i, ae_->template decode<Depth>(latents_[i]));
     for (int b = 0; b < options_.restarts; ++b) {
       auto net = extract(view<const T>(decoded, b, Depth), thresholds_[index(i, b)]);
       if (options_.max_parameters > 0 && net.nonzero_parameters() > options_.max_parameters) continue;
@@ -466,6 +528,9 @@ class latent_search {
   };
   std::array<host_level, levels> host_;
   double neuron_sharpness_ = 200;  // k_n of the current iteration
+  int inputs_ = S::inputs;         // the data's input count: the networks' first-layer rows inputs_.. are masked
+  std::array<row_matrix, levels> masked_;  // decoded networks with those rows at 0 (when inputs_ < S::inputs)
+  matrix x_padded_;                        // loss_and_gradient's points padded to S::inputs columns
   std::vector<T> thresholds_, grad_thresholds_;
   std::vector<double> loss_, mse_;
   matrix x_train_, y_train_, x_validation_, y_validation_;
