@@ -16,7 +16,7 @@
 #include <swatnn/search/prune.hpp>
 
 #include "support/alloc_counter.hpp"
-#include "support/gradient_check.hpp"
+#include "support/search_gradient.hpp"
 
 using namespace swatnn;
 
@@ -44,22 +44,7 @@ TEST_CASE("a search iteration on 3-input points: its gradient matches finite dif
   search.thresholds()[1] = 0.3;
   cpu::matrix<double> x = cpu::matrix<double>::Random(12, 3);
   cpu::matrix<double> y = cpu::matrix<double>::Random(12, 1);
-  auto loss = [&] { return search.loss_and_gradient(x, y, 0.6); };
-  for (int level = 0; level < 2; ++level) {
-    loss();
-    const universal_ae<double>::row_matrix grad = search.latent_gradient(level);
-    auto& z = search.latent(level);
-    const auto r = test::check_gradient(loss, std::span<double>(z.data(), z.size()),
-                                        std::span<const double>(grad.data(), grad.size()), 1e-6);
-    INFO(r.describe());
-    CHECK(r.passed(1e-5));
-  }
-  loss();
-  const std::vector<double> grad_t = search.threshold_gradients();
-  const auto rt =
-      test::check_gradient(loss, std::span<double>(search.thresholds()), std::span<const double>(grad_t), 1e-6);
-  INFO(rt.describe());
-  CHECK(rt.passed(1e-5));
+  test::check_search_gradient(search, x, y, 0.6, {0, 1}, /*thresholds=*/true);
 }
 
 TEST_CASE("the mask: on 3-input points the loss ignores what the decoders put in the first layer's rows 4..7") {

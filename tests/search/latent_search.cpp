@@ -16,7 +16,7 @@
 #include <swatnn/encoders/transformer_encoder.hpp>
 #include <swatnn/search/latent_search.hpp>
 
-#include "support/gradient_check.hpp"
+#include "support/search_gradient.hpp"
 
 using namespace swatnn;
 
@@ -44,21 +44,7 @@ TEST_CASE("one search iteration's gradient matches finite differences for latent
   search.thresholds()[3] = 0.1;
   cpu::matrix<double> x = cpu::matrix<double>::Random(12, 2);
   cpu::matrix<double> y = cpu::matrix<double>::Random(12, 1);
-  auto loss = [&] { return search.loss_and_gradient(x, y, 0.6); };
-  for (int level = 0; level < 2; ++level) {
-    loss();
-    const tiny_ae<double>::row_matrix grad = search.latent_gradient(level);
-    auto& z = search.latent(level);
-    const auto r = test::check_gradient(loss, std::span<double>(z.data(), z.size()),
-                                        std::span<const double>(grad.data(), grad.size()), 1e-6);
-    INFO(r.describe());
-    CHECK(r.passed(1e-5));
-  }
-  loss();
-  const std::vector<double> grad_t = search.threshold_gradients();
-  const auto rt = test::check_gradient(loss, std::span<double>(search.thresholds()), std::span<const double>(grad_t), 1e-6);
-  INFO(rt.describe());
-  CHECK(rt.passed(1e-5));
+  test::check_search_gradient(search, x, y, 0.6, {0, 1}, /*thresholds=*/true);
 }
 
 TEST_CASE("a search run returns every candidate, a Pareto front and the documented pick") {
@@ -159,14 +145,7 @@ TEST_CASE("a neuron-sharpness ramp changes the search, keeps it deterministic, a
   check.initialize();
   cpu::matrix<double> x = cpu::matrix<double>::Random(12, 2);
   cpu::matrix<double> y = cpu::matrix<double>::Random(12, 1);
-  auto loss = [&] { return check.loss_and_gradient(x, y, 0.6); };
-  loss();
-  const tiny_ae<double>::row_matrix grad = check.latent_gradient(0);
-  auto& z = check.latent(0);
-  const auto r = test::check_gradient(loss, std::span<double>(z.data(), z.size()),
-                                      std::span<const double>(grad.data(), grad.size()), 1e-6);
-  INFO(r.describe());
-  CHECK(r.passed(1e-5));
+  test::check_search_gradient(check, x, y, 0.6, {0}, /*thresholds=*/false);
 }
 
 TEST_CASE("a search stopped by a callback still returns the networks where it stopped") {
